@@ -1,0 +1,105 @@
+package gameport.cli;
+
+import static gameport.cli.Flags.*;
+
+import gameport.server.GameServer;
+import gameport.server.LogSetup;
+import gameport.server.ServerConfig;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/** {@code gameport server}: runs the server until SIGINT/SIGTERM. */
+final class ServerCommand {
+    private ServerCommand() {
+    }
+
+    static Options options(ServerConfig d) {
+        return new Options()
+                .addOption(value("port", "N", "TCP port to listen on; 0 picks a free one (default " + d.port + ")"))
+                .addOption(value("host", "ADDR", "address to bind (default " + d.host + ")"))
+                .addOption(value("engine", "NAME", "network engine: java (default " + d.engine + ")"))
+                .addOption(value("width", "N", "map width in tiles (default " + d.width + ")"))
+                .addOption(value("height", "N", "map height in tiles (default " + d.height + ")"))
+                .addOption(value("view-range", "R", "a player sees objects within R tiles in x and y (default "
+                        + d.viewRange + ", a " + (2 * d.viewRange + 1) + "x" + (2 * d.viewRange + 1) + " window)"))
+                .addOption(value("max-users", "N", "players online at most; more get SC_LOGIN_FAIL 3 (default "
+                        + d.maxUsers + ")"))
+                .addOption(value("npcs", "N", "number of NPCs; only 0 until NPCs are implemented (default " + d.npcs + ")"))
+                .addOption(value("idle-timeout-ms", "MS", "close a client that sends nothing for this long (default "
+                        + d.idleTimeoutMs + ")"))
+                .addOption(value("seed", "N", "random seed for spawns and teleports (default " + d.seed + ")"))
+                .addOption(value("stats-interval-s", "S", "log a stats line every S seconds; 0 = never (default "
+                        + d.statsIntervalS + ")"))
+                .addOption(value("max-pending-bytes", "N", "bytes queued for one client before it is closed as a "
+                        + "slow consumer (default " + d.maxPendingBytes + ")"))
+                .addOption(value("log-level", "LEVEL", "INFO, FINE (every connection's close) or WARNING (default INFO)"))
+                .addOption(flag("help", "print this help and exit"));
+    }
+
+    static int run(String[] args) {
+        ServerConfig config = new ServerConfig();
+        Options options = options(new ServerConfig());
+        CommandLine cl;
+        Level logLevel;
+        try {
+            cl = new DefaultParser().parse(options, args);
+            if (cl.hasOption("help")) {
+                printHelp("server", "Runs the gameport server. Prints 'READY port=<port> engine=<engine>' on "
+                        + "stdout once it listens; SIGINT/SIGTERM stop it cleanly.", options);
+                return 0;
+            }
+            if (!cl.getArgList().isEmpty()) {
+                throw new IllegalArgumentException("unexpected argument '" + cl.getArgList().get(0) + "'");
+            }
+            config.port = intValue(cl, "port", config.port);
+            config.host = cl.getOptionValue("host", config.host);
+            config.engine = cl.getOptionValue("engine", config.engine);
+            config.width = intValue(cl, "width", config.width);
+            config.height = intValue(cl, "height", config.height);
+            config.viewRange = intValue(cl, "view-range", config.viewRange);
+            config.maxUsers = intValue(cl, "max-users", config.maxUsers);
+            config.npcs = intValue(cl, "npcs", config.npcs);
+            config.idleTimeoutMs = longValue(cl, "idle-timeout-ms", config.idleTimeoutMs);
+            config.seed = longValue(cl, "seed", config.seed);
+            config.statsIntervalS = intValue(cl, "stats-interval-s", config.statsIntervalS);
+            config.maxPendingBytes = intValue(cl, "max-pending-bytes", config.maxPendingBytes);
+            logLevel = Level.parse(cl.getOptionValue("log-level", "INFO").toUpperCase(java.util.Locale.ROOT));
+            config.validate();
+        } catch (ParseException | IllegalArgumentException e) {
+            System.err.println("gameport server: " + e.getMessage());
+            System.err.println("try 'java -jar gameport.jar server --help'");
+            return 2;
+        }
+        LogSetup.init(logLevel);
+        GameServer server;
+        try {
+            server = GameServer.start(config);
+        } catch (Exception e) {
+            System.err.println("gameport server: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            done.countDown();
+            // JUL may already be reset by its own shutdown hook, so say it directly.
+            System.err.println("gameport: server stopped, all sessions closed");
+            System.out.flush();
+            System.err.flush();
+            // A signal makes the JVM exit with 128+signal; a clean stop is a success.
+            Runtime.getRuntime().halt(0);
+        }, "gameport-shutdown"));
+        System.out.println("READY port=" + server.port() + " engine=" + server.engineName());
+        System.out.flush();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,480 @@
+package gameport.engine;
+
+import static gameport.ring.RingDescriptor.*;
+
+import gameport.protocol.Protocol;
+import gameport.ring.CloseReason;
+import gameport.ring.ManyToOneRing;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The pure-Java engine: one reactor thread on a NIO Selector. It frames client packets, publishes
+ * them to the event ring, and applies the game's SEND/CLOSE requests, merging everything queued
+ * for a socket into one write.
+ */
+public final class NioEngine implements Engine {
+    private static final Logger LOG = Logger.getLogger("gameport.engine");
+    private static final int REQUEST_BATCH = 4096;
+    private static final int ACCEPTS_PER_ROUND = 256;
+    private static final long ACCEPT_BACKOFF_NANOS = 100_000_000L;
+
+    private final int maxSessions;
+    private final int maxPendingBytes;
+    private final ManyToOneRing events;
+    private final ManyToOneRing requests;
+    private final NioSession[] slots;
+    private final int[] generations;
+    private final int[] freeSlots;
+    private int freeCount;
+
+    private Selector selector;
+    private ServerSocketChannel acceptor;
+    private SelectionKey acceptKey;
+    private Thread reactor;
+    private volatile boolean running;
+    private volatile Thread gameThread;
+
+    /** CLOSED events that did not fit in the ring: published first, never dropped. */
+    private final ArrayDeque<Object[]> closedBacklog = new ArrayDeque<>();
+    private final List<NioSession> pausedSessions = new ArrayList<>();
+    private final List<NioSession> dirtySessions = new ArrayList<>();
+    private boolean eventsPublished;
+    private long acceptResumeAt;
+    private long lastAcceptWarning;
+
+    public NioEngine(int maxSessions, int maxPendingBytes, int eventRingBytes, int requestRingBytes) {
+        this.maxSessions = maxSessions;
+        this.maxPendingBytes = maxPendingBytes;
+        this.events = ManyToOneRing.allocate(eventRingBytes);
+        this.requests = ManyToOneRing.allocate(requestRingBytes);
+        this.slots = new NioSession[maxSessions];
+        this.generations = new int[maxSessions];
+        this.freeSlots = new int[maxSessions];
+        for (int i = 0; i < maxSessions; i++) {
+            freeSlots[i] = maxSessions - 1 - i;
+        }
+        this.freeCount = maxSessions;
+    }
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public ManyToOneRing events() {
+        return events;
+    }
+
+    @Override
+    public ManyToOneRing requests() {
+        return requests;
+    }
+
+    @Override
+    public int start(String host, int port) throws IOException {
+        selector = Selector.open();
+        acceptor = ServerSocketChannel.open();
+        acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        acceptor.bind(new InetSocketAddress(host, port), 1024);
+        acceptor.configureBlocking(false);
+        acceptKey = acceptor.register(selector, SelectionKey.OP_ACCEPT);
+        running = true;
+        reactor = new Thread(this::runReactor, "gameport-nio-reactor");
+        reactor.start();
+        return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
+    }
+
+    @Override
+    public void requestsPublished() {
+        if (requests.consumerNeedsWake()) {
+            selector.wakeup();
+        }
+    }
+
+    @Override
+    public void awaitEvents(long timeoutNanos) {
+        // A producer that won the wake-up before this field was set found no thread to unpark;
+        // volatile ordering guarantees this re-check then sees its record.
+        gameThread = Thread.currentThread();
+        if (!events.hasRecords()) {
+            LockSupport.parkNanos(this, timeoutNanos);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        selector.wakeup();
+        try {
+            reactor.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void runReactor() {
+        try {
+            while (running) {
+                drainRequests();
+                writeDirtySessions();
+                resumePaused();
+                wakeGameIfNeeded();
+                waitForReadiness();
+                handleSelected();
+                wakeGameIfNeeded();
+            }
+        } catch (Throwable t) {
+            LOG.log(Level.SEVERE, "reactor thread failed; the Java engine stops", t);
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void waitForReadiness() throws IOException {
+        long timeoutMs = 1000;
+        if (acceptKey.interestOps() == 0) {
+            long now = System.nanoTime();
+            if (now >= acceptResumeAt) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            } else {
+                timeoutMs = Math.max(1, (acceptResumeAt - now) / 1_000_000);
+            }
+        }
+        if (!pausedSessions.isEmpty() || !closedBacklog.isEmpty()) {
+            timeoutMs = 1; // the game is draining the full event ring; retry soon
+        }
+        if (requests.prepareToSleep()) {
+            selector.select(timeoutMs);
+            requests.awake();
+        } else {
+            selector.selectNow();
+        }
+    }
+
+    private void handleSelected() {
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            if (!key.isValid()) {
+                continue;
+            }
+            if (key == acceptKey) {
+                acceptConnections();
+                continue;
+            }
+            NioSession s = (NioSession) key.attachment();
+            int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
+                writeOut(s);
+            }
+            if (!s.closed && (ready & SelectionKey.OP_READ) != 0) {
+                readIn(s);
+            }
+        }
+    }
+
+    private void acceptConnections() {
+        for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
+            SocketChannel channel;
+            try {
+                channel = acceptor.accept();
+            } catch (IOException e) {
+                // Usually a full descriptor table: stop accepting for a moment instead of spinning.
+                long now = System.nanoTime();
+                if (now - lastAcceptWarning > 10_000_000_000L) {
+                    LOG.warning("accept failed (" + e.getMessage() + "); pausing accepts for 100 ms");
+                    lastAcceptWarning = now;
+                }
+                acceptKey.interestOps(0);
+                acceptResumeAt = now + ACCEPT_BACKOFF_NANOS;
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            register(channel);
+        }
+    }
+
+    private void register(SocketChannel channel) {
+        String peer = "?";
+        try {
+            peer = formatPeer((InetSocketAddress) channel.getRemoteAddress());
+            if (freeCount == 0 || !closedBacklog.isEmpty()) {
+                LOG.warning("connection from " + peer + " refused: " + (freeCount == 0
+                        ? "all " + maxSessions + " session slots in use" : "event ring full"));
+                channel.close();
+                return;
+            }
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            int slot = freeSlots[freeCount - 1];
+            long handle = session(slot, generations[slot]);
+            byte[] peerBytes = peer.getBytes(StandardCharsets.UTF_8);
+            if (!events.write(EVENT_ACCEPTED, handle, peerBytes, 0, peerBytes.length)) {
+                LOG.warning("connection from " + peer + " refused: event ring full");
+                channel.close();
+                return;
+            }
+            freeCount--;
+            eventsPublished = true;
+            SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
+            NioSession s = new NioSession(slot, handle, channel, key, peer);
+            key.attach(s);
+            slots[slot] = s;
+        } catch (IOException e) {
+            LOG.fine("accepted connection from " + peer + " failed at setup: " + e.getMessage());
+            closeQuietly(channel);
+        }
+    }
+
+    private static String formatPeer(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    private void readIn(NioSession s) {
+        if (s.paused) {
+            return;
+        }
+        int n;
+        try {
+            n = s.channel.read(s.in);
+        } catch (IOException e) {
+            closeSession(s, CloseReason.IO_ERROR, "read failed: " + e.getMessage());
+            return;
+        }
+        if (n < 0) {
+            closeSession(s, CloseReason.PEER_CLOSED, "peer closed the connection");
+            return;
+        }
+        cutPackets(s);
+    }
+
+    /** Publishes every whole packet in {@code s.in}; pauses the session if the ring is full. */
+    private void cutPackets(NioSession s) {
+        ByteBuffer in = s.in;
+        in.flip();
+        while (in.remaining() >= 2) {
+            int at = in.position();
+            int size = (in.get(at) & 0xFF) | (in.get(at + 1) & 0xFF) << 8;
+            if (size < Protocol.HEADER_SIZE || in.remaining() >= Protocol.HEADER_SIZE) {
+                String error = Protocol.checkClientHeader(size, size < Protocol.HEADER_SIZE ? -1 : in.get(at + 2) & 0xFF);
+                if (error != null) {
+                    in.clear();
+                    closeSession(s, CloseReason.PROTOCOL_ERROR, error);
+                    return;
+                }
+            }
+            if (in.remaining() < size) {
+                break;
+            }
+            if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
+                pause(s);
+                break;
+            }
+            eventsPublished = true;
+            in.position(at + size);
+        }
+        in.compact();
+    }
+
+    private void pause(NioSession s) {
+        if (!s.paused) {
+            s.paused = true;
+            s.key.interestOps(s.key.interestOps() & ~SelectionKey.OP_READ);
+            pausedSessions.add(s);
+        }
+    }
+
+    private void resumePaused() {
+        flushClosedBacklog();
+        for (int i = pausedSessions.size() - 1; i >= 0; i--) {
+            NioSession s = pausedSessions.get(i);
+            if (s.closed) {
+                pausedSessions.remove(i);
+                continue;
+            }
+            s.paused = false;
+            cutPackets(s);
+            if (!s.paused && !s.closed) {
+                pausedSessions.remove(i);
+                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+            } else if (s.paused) {
+                break; // still full; keep the rest waiting in order
+            }
+        }
+    }
+
+    private void drainRequests() {
+        requests.read(this::onRequest, REQUEST_BATCH);
+    }
+
+    private void onRequest(int type, long handle, ByteBuffer buffer, int offset, int length) {
+        int slot = slotOf(handle);
+        NioSession s = slot >= 0 && slot < maxSessions ? slots[slot] : null;
+        if (s == null || s.handle != handle || s.closed) {
+            return; // stale: that session's CLOSED event is already on its way to the game
+        }
+        if (type == REQUEST_SEND) {
+            append(s, buffer, offset, length);
+        } else if (type == REQUEST_CLOSE) {
+            int code = buffer.getInt(offset); // the ring's buffer is in native order
+            String reason = utf8(buffer, offset + 4, length - 4);
+            writeOut(s); // one last non-blocking attempt, so e.g. a final packet may still go out
+            if (!s.closed) {
+                closeSession(s, CloseReason.of(code), reason);
+            }
+        }
+    }
+
+    private void append(NioSession s, ByteBuffer src, int offset, int length) {
+        int pending = s.out.position() + length;
+        if (pending > maxPendingBytes) {
+            closeSession(s, CloseReason.SLOW_CONSUMER,
+                    "slow consumer: " + pending + " bytes pending > limit " + maxPendingBytes);
+            return;
+        }
+        if (s.out.remaining() < length) {
+            int capacity = Math.min(maxPendingBytes, Math.max(s.out.capacity() * 2, pending));
+            ByteBuffer bigger = ByteBuffer.allocate(capacity);
+            s.out.flip();
+            bigger.put(s.out);
+            s.out = bigger;
+        }
+        s.out.put(s.out.position(), src, offset, length);
+        s.out.position(pending);
+        if (pending == length && (s.key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+            dirtySessions.add(s);
+        }
+    }
+
+    private void writeDirtySessions() {
+        for (int i = 0, n = dirtySessions.size(); i < n; i++) {
+            NioSession s = dirtySessions.get(i);
+            if (!s.closed) {
+                writeOut(s);
+            }
+        }
+        dirtySessions.clear();
+    }
+
+    /** One write of everything pending; OP_WRITE while the socket cannot take it all. */
+    private void writeOut(NioSession s) {
+        ByteBuffer out = s.out;
+        if (out.position() == 0) {
+            return;
+        }
+        out.flip();
+        try {
+            s.channel.write(out);
+        } catch (IOException e) {
+            out.clear();
+            closeSession(s, CloseReason.IO_ERROR, "write failed: " + e.getMessage());
+            return;
+        }
+        out.compact();
+        int ops = s.key.interestOps();
+        if (out.position() > 0) {
+            if ((ops & SelectionKey.OP_WRITE) == 0) {
+                s.key.interestOps(ops | SelectionKey.OP_WRITE);
+            }
+        } else if ((ops & SelectionKey.OP_WRITE) != 0) {
+            s.key.interestOps(ops & ~SelectionKey.OP_WRITE);
+        }
+    }
+
+    private void closeSession(NioSession s, CloseReason reason, String text) {
+        if (s.closed) {
+            return;
+        }
+        s.closed = true;
+        s.key.cancel();
+        closeQuietly(s.channel);
+        byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
+        if (closedBacklog.isEmpty() && events.writeWithCode(EVENT_CLOSED, s.handle, reason.code, textBytes)) {
+            eventsPublished = true;
+            releaseSlot(s);
+        } else {
+            // The slot stays taken until its CLOSED is out, so no new session can overtake it.
+            closedBacklog.add(new Object[] {s, reason, textBytes});
+        }
+    }
+
+    private void flushClosedBacklog() {
+        while (!closedBacklog.isEmpty()) {
+            Object[] c = closedBacklog.peek();
+            NioSession s = (NioSession) c[0];
+            if (!events.writeWithCode(EVENT_CLOSED, s.handle, ((CloseReason) c[1]).code, (byte[]) c[2])) {
+                return;
+            }
+            eventsPublished = true;
+            closedBacklog.poll();
+            releaseSlot(s);
+        }
+    }
+
+    private void releaseSlot(NioSession s) {
+        slots[s.slot] = null;
+        generations[s.slot]++;
+        freeSlots[freeCount++] = s.slot;
+    }
+
+    private void wakeGameIfNeeded() {
+        if (eventsPublished) {
+            eventsPublished = false;
+            if (events.consumerNeedsWake()) {
+                Thread t = gameThread;
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+        }
+    }
+
+    private void shutdown() {
+        for (NioSession s : slots) {
+            if (s != null && !s.closed) {
+                closeSession(s, CloseReason.SERVER_SHUTDOWN, "server shutting down");
+            }
+        }
+        wakeGameIfNeeded();
+        closeQuietly(acceptor);
+        closeQuietly(selector);
+    }
+
+    private static String utf8(ByteBuffer b, int offset, int length) {
+        byte[] bytes = new byte[length];
+        b.get(offset, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (Exception ignored) {
+            // closing during teardown: nothing useful left to do with the error
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package gameport.game;
+
+import java.util.Arrays;
+
+/**
+ * The game thread's side of one connection: who it is, whether it logged in, and the packets
+ * produced for it during the current batch (flushed once per batch into the request ring).
+ */
+final class ClientSession {
+    final long number;
+    final long handle;
+    final String peer;
+    Player player;
+    /** A CLOSE was requested: packets still in the ring for it are ignored. */
+    boolean closing;
+    long lastReceiveNanos;
+    /** Index in the game loop's list of live sessions (swap-remove). */
+    int liveIndex;
+
+    byte[] out = new byte[256];
+    int outLength;
+    boolean touched;
+
+    ClientSession(long number, long handle, String peer, long now) {
+        this.number = number;
+        this.handle = handle;
+        this.peer = peer;
+        this.lastReceiveNanos = now;
+    }
+
+    /** Reserves {@code size} bytes at the end of the outbox and returns their offset. */
+    int reserve(int size) {
+        int at = outLength;
+        if (at + size > out.length) {
+            out = Arrays.copyOf(out, Math.max(out.length * 2, at + size));
+        }
+        outLength = at + size;
+        return at;
+    }
+
+    String describe() {
+        return player == null
+                ? "session " + number + " (" + peer + ")"
+                : "session " + number + " (" + peer + ", player '" + player.name + "' id " + player.id + ")";
+    }
+}
