@@ -1,11 +1,80 @@
 package gameport.cli;
 
+import static gameport.cli.Flags.*;
+
+import gameport.bots.BotConfig;
+import gameport.bots.BotSummary;
+import gameport.bots.BotSwarm;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/** {@code gameport bots}: a swarm of non-blocking bot clients that time their move echoes. */
 final class BotsCommand {
     private BotsCommand() {
     }
 
+    static Options options(BotConfig d) {
+        return new Options()
+                .addOption(value("host", "ADDR", "server address (default " + d.host + ")"))
+                .addOption(value("port", "N", "server port (default " + d.port + ")"))
+                .addOption(value("clients", "N", "number of bots (default " + d.clients + ")"))
+                .addOption(value("connect-rate", "N", "new connections per second (default " + d.connectRate + ")"))
+                .addOption(value("move-interval-ms", "MS", "each bot moves once per interval, phases spread (default "
+                        + d.moveIntervalMs + ")"))
+                .addOption(flag("teleport", "send CS_TELEPORT after login to spread the bots over the map"))
+                .addOption(value("warmup-s", "S", "seconds before measuring starts (default " + d.warmupS + ")"))
+                .addOption(value("duration-s", "S", "seconds measured (default " + d.durationS + ")"))
+                .addOption(value("threads", "N", "I/O threads driving the bots (default " + d.threads + ")"))
+                .addOption(value("name-prefix", "TEXT", "bot names are TEXT<n> (default " + d.namePrefix + ")"))
+                .addOption(value("hgrm", "FILE", "write the measured delay distribution (ms) in HdrHistogram's .hgrm format"))
+                .addOption(flag("help", "print this help and exit"));
+    }
+
     static int run(String[] args) {
-        System.err.println("bots: not yet");
-        return 2;
+        BotConfig c = new BotConfig();
+        Options options = options(new BotConfig());
+        CommandLine cl;
+        try {
+            cl = new DefaultParser().parse(options, args);
+            if (cl.hasOption("help")) {
+                printHelp("bots", "Connects bots that log in and move; each move's delay is measured from its "
+                        + "intended send time to the server's echo (SC_MOVE_OBJECT about itself). Prints a "
+                        + "progress line a second and a summary.", options);
+                return 0;
+            }
+            c.host = cl.getOptionValue("host", c.host);
+            c.port = intValue(cl, "port", c.port);
+            c.clients = intValue(cl, "clients", c.clients);
+            c.connectRate = intValue(cl, "connect-rate", c.connectRate);
+            c.moveIntervalMs = intValue(cl, "move-interval-ms", c.moveIntervalMs);
+            c.teleport = cl.hasOption("teleport");
+            c.warmupS = intValue(cl, "warmup-s", c.warmupS);
+            c.durationS = intValue(cl, "duration-s", c.durationS);
+            c.threads = intValue(cl, "threads", c.threads);
+            c.namePrefix = cl.getOptionValue("name-prefix", c.namePrefix);
+            c.validate();
+        } catch (ParseException | IllegalArgumentException e) {
+            System.err.println("gameport bots: " + e.getMessage());
+            System.err.println("try 'java -jar gameport.jar bots --help'");
+            return 2;
+        }
+        try {
+            BotSummary summary = new BotSwarm(c, System.out).run();
+            summary.print(System.out);
+            String hgrm = cl.getOptionValue("hgrm");
+            if (hgrm != null) {
+                try (PrintStream f = new PrintStream(new FileOutputStream(hgrm))) {
+                    summary.delay.outputPercentileDistribution(f, 1000.0);
+                }
+            }
+            return summary.errors == 0 && summary.lost() == 0 ? 0 : 1;
+        } catch (Exception e) {
+            System.err.println("gameport bots: " + e);
+            return 1;
+        }
     }
 }

@@ -1,0 +1,27 @@
+package gameport.bots;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/** One simulated player: its socket, its parse state and its move schedule. */
+final class Bot {
+    final int index;
+    final SocketChannel channel;
+    SelectionKey key;
+    final ByteBuffer in = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
+    /** Bytes not yet taken by the socket; non-empty only while the server is slow to read. */
+    final ByteBuffer out = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
+    int id = -1;
+    boolean connected;
+    boolean loggedIn;
+    boolean dead;
+    /** Intended time of the next move, in swarm microseconds. */
+    long nextMoveMicros;
+
+    Bot(int index, SocketChannel channel) {
+        this.index = index;
+        this.channel = channel;
+    }
+}
