@@ -43,6 +43,8 @@ public final class GameLoop implements Runnable {
     private int liveCount;
     private byte[] scratch = new byte[MAX_CLIENT_PACKET];
     private long now;
+    /** Requests went into the ring this batch: the I/O side must hear of them once at its end. */
+    private boolean requestsWritten;
     /** Connections ever accepted: numbers sessions for people reading the log. */
     private long connections;
 
@@ -258,6 +260,7 @@ public final class GameLoop implements Runnable {
         while (!requests.writeWithCode(REQUEST_CLOSE, s.handle, reason.code, bytes)) {
             waitForRequestSpace();
         }
+        requestsWritten = true;
     }
 
     private void closeIdleSessions() {
@@ -283,6 +286,10 @@ public final class GameLoop implements Runnable {
         }
         if (outboxes.count() > 0) {
             outboxes.clear();
+            requestsWritten = true;
+        }
+        if (requestsWritten) {
+            requestsWritten = false;
             engine.requestsPublished();
         }
     }
