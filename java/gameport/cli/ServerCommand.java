@@ -2,6 +2,7 @@ package gameport.cli;
 
 import static gameport.cli.Flags.*;
 
+import gameport.server.EngineUnavailableException;
 import gameport.server.GameServer;
 import gameport.server.LogSetup;
 import gameport.server.ServerConfig;
@@ -21,7 +22,9 @@ final class ServerCommand {
         return new Options()
                 .addOption(value("port", "N", "TCP port to listen on; 0 picks a free one (default " + d.port + ")"))
                 .addOption(value("host", "ADDR", "address to bind (default " + d.host + ")"))
-                .addOption(value("engine", "NAME", "network engine: java (default " + d.engine + ")"))
+                .addOption(value("engine", "NAME", "network engine: native (io_uring via JNI), java (NIO) or auto = native "
+                        + "when it loads and io_uring works here, else java (default " + d.engine + ")"))
+                .addOption(value("workers", "N", "I/O worker threads of the native engine (default " + d.workers + ")"))
                 .addOption(value("width", "N", "map width in tiles (default " + d.width + ")"))
                 .addOption(value("height", "N", "map height in tiles (default " + d.height + ")"))
                 .addOption(value("view-range", "R", "a player sees objects within R tiles in x and y (default "
@@ -58,6 +61,7 @@ final class ServerCommand {
             config.port = intValue(cl, "port", config.port);
             config.host = cl.getOptionValue("host", config.host);
             config.engine = cl.getOptionValue("engine", config.engine);
+            config.workers = intValue(cl, "workers", config.workers);
             config.width = intValue(cl, "width", config.width);
             config.height = intValue(cl, "height", config.height);
             config.viewRange = intValue(cl, "view-range", config.viewRange);
@@ -78,6 +82,9 @@ final class ServerCommand {
         GameServer server;
         try {
             server = GameServer.start(config);
+        } catch (EngineUnavailableException e) {
+            System.err.println("gameport server: " + e.getMessage());
+            return 2;
         } catch (Exception e) {
             System.err.println("gameport server: " + e.getMessage());
             return 1;

@@ -1,6 +1,8 @@
 package gameport.server;
 
 import gameport.engine.Engine;
+import gameport.engine.NativeEngine;
+import gameport.engine.NativeLibrary;
 import gameport.engine.NioEngine;
 import gameport.game.GameLoop;
 import java.io.IOException;
@@ -45,9 +47,20 @@ public final class GameServer implements AutoCloseable {
         return new GameServer(engine, loop, thread, port);
     }
 
-    private static Engine createEngine(ServerConfig config) {
+    private static Engine createEngine(ServerConfig config) throws EngineUnavailableException {
         // Room beyond max users, so a client over the limit still hears "server full".
         int maxSessions = config.maxUsers + Math.max(64, config.maxUsers / 10);
+        boolean nativeWanted = !config.engine.equals("java");
+        if (nativeWanted && !NativeLibrary.isAvailable()) {
+            if (config.engine.equals("native")) {
+                throw new EngineUnavailableException("the native engine cannot start: " + NativeLibrary.unavailableReason());
+            }
+            LOG.info("native engine unavailable (" + NativeLibrary.unavailableReason() + "); using the java engine");
+            nativeWanted = false;
+        }
+        if (nativeWanted) {
+            return new NativeEngine(config.workers, config.maxPendingBytes, maxSessions, EVENT_RING_BYTES, REQUEST_RING_BYTES);
+        }
         return new NioEngine(maxSessions, config.maxPendingBytes, EVENT_RING_BYTES, REQUEST_RING_BYTES);
     }
 

@@ -2,7 +2,9 @@ package gameport.server;
 
 /** Everything the server can be told on its command line, with the defaults --help prints. */
 public final class ServerConfig {
-    public String engine = "java";
+    public String engine = "auto";
+    /** I/O worker threads of the native engine. */
+    public int workers = 1;
     public String host = "0.0.0.0";
     public int port = 4000;
     public int width = 2000;
@@ -17,6 +19,7 @@ public final class ServerConfig {
     public int maxPendingBytes = 1 << 20;
 
     public ServerConfig engine(String v) { engine = v; return this; }
+    public ServerConfig workers(int v) { workers = v; return this; }
     public ServerConfig host(String v) { host = v; return this; }
     public ServerConfig port(int v) { port = v; return this; }
     public ServerConfig width(int v) { width = v; return this; }
@@ -40,7 +43,9 @@ public final class ServerConfig {
         require(idleTimeoutMs >= 1, "--idle-timeout-ms must be >= 1");
         require(statsIntervalS >= 0, "--stats-interval-s must be >= 0 (0 = off)");
         require(maxPendingBytes >= 4096, "--max-pending-bytes must be >= 4096");
-        require(engine.equals("java"), "--engine must be java (the native engine is not built yet)");
+        require(engine.equals("auto") || engine.equals("java") || engine.equals("native"),
+                "--engine must be auto, native or java");
+        require(workers >= 1 && workers <= 64, "--workers must be 1..64");
     }
 
     private static void require(boolean ok, String message) {

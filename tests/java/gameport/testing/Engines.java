@@ -1,20 +1,25 @@
 package gameport.testing;
 
+import gameport.engine.NativeLibrary;
 import java.util.stream.Stream;
 
 /** The engines every behavioural test runs against: {@code @MethodSource("gameport.testing.Engines#all")}. */
 public final class Engines {
+    private static boolean told;
+
     private Engines() {
     }
 
     public static Stream<String> all() {
-        Stream.Builder<String> engines = Stream.builder();
-        engines.add("java");
-        // The native engine joins here: once it is built, run with -Dgameport.test.native=true
-        // (and later make it unconditional) so the whole suite also runs against it.
-        if ("true".equals(System.getProperty("gameport.test.native"))) {
-            engines.add("native");
+        if (NativeLibrary.isAvailable()) {
+            return Stream.of("java", "native");
         }
-        return engines.build();
+        // A machine without a C++ toolchain or without io_uring (e.g. Docker's default seccomp)
+        // still tests the Java engine; CI checks that the native engine really ran.
+        if (!told) {
+            told = true;
+            System.err.println("native engine not tested here: " + NativeLibrary.unavailableReason());
+        }
+        return Stream.of("java");
     }
 }

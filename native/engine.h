@@ -1,0 +1,57 @@
+/* The engine's C API: what jni_bridge.cpp and the native tests call. Every
+ * OS backend (io_uring here, IOCP later) implements exactly this; nothing in
+ * it names an OS object. The two rings' memory belongs to the caller (Java
+ * direct buffers, laid out as RingDescriptor.java says) and must stay valid and
+ * unmoved until gp_engine_destroy returns. */
+#ifndef GAMEPORT_ENGINE_H
+#define GAMEPORT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gp_engine gp_engine;
+
+typedef struct gp_engine_config {
+    int32_t workers;           /* I/O worker threads, >= 1 (1 on a 2-core machine) */
+    int32_t max_pending_bytes; /* per session; beyond it the session closes SLOW_CONSUMER */
+    int32_t max_sessions;      /* slots in the session table, 1..2^24 */
+} gp_engine_config;
+
+/* Returns NULL with a message in err on failure. Capacities exclude the
+ * 512-byte trailer: each memory block is capacity + 512 bytes, zeroed. */
+gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory, int32_t events_capacity,
+                            void* requests_memory, int32_t requests_capacity, char* err, size_t err_len);
+
+/* Binds host:port (port 0 picks one), starts the workers. Returns the bound
+ * port, or -1 with a message in err. Call at most once. */
+int32_t gp_engine_start(gp_engine* engine, const char* host, int32_t port, char* err, size_t err_len);
+
+/* Game thread: call only after requests.consumerNeedsWake() returned true. */
+void gp_engine_wake_requests(gp_engine* engine);
+
+/* Game thread: blocks until a worker wakes it (after events.prepareToSleep()
+ * returned true) or the timeout passes. */
+void gp_engine_await_events(gp_engine* engine, int64_t timeout_nanos);
+
+/* Stops accepting, closes every session (CLOSED events, best effort while the
+ * event ring has room for up to a second), joins the workers. Idempotent. */
+void gp_engine_stop(gp_engine* engine);
+
+/* Stops if needed and frees everything. */
+void gp_engine_destroy(gp_engine* engine);
+
+/* 0 if this machine can run the engine, else -1 with the reason in err. */
+int32_t gp_engine_probe(char* err, size_t err_len);
+
+/* "io_uring (SINGLE_ISSUER|DEFER_TASKRUN), 1 worker(s)"; valid after start. */
+const char* gp_engine_describe(gp_engine* engine);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,94 @@
+// JNI entry points for gameport.engine.NativeEngine and NativeLibrary: only
+// argument conversion and exceptions; everything else is the C API in engine.h.
+// None of these runs per packet: the game thread calls wakeRequests0 and
+// awaitEvents0 only when the ring protocol says the other side sleeps.
+#include <jni.h>
+
+#include <cstdint>
+#include <string>
+
+#include "engine.h"
+#include "ring.h"
+
+namespace {
+
+void throw_new(JNIEnv* env, const char* cls, const char* msg) {
+    jclass c = env->FindClass(cls);
+    if (c) env->ThrowNew(c, msg);
+}
+
+gp_engine* engine_of(jlong handle) { return reinterpret_cast<gp_engine*>(static_cast<intptr_t>(handle)); }
+
+bool ring_of(JNIEnv* env, jobject buffer, void** memory, int32_t* capacity) {
+    *memory = buffer ? env->GetDirectBufferAddress(buffer) : nullptr;
+    const jlong bytes = buffer ? env->GetDirectBufferCapacity(buffer) : -1;
+    if (!*memory || bytes <= gameport::ringlayout::kTrailerLength) return false;
+    *capacity = static_cast<int32_t>(bytes - gameport::ringlayout::kTrailerLength);
+    return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+JNIEXPORT jstring JNICALL Java_gameport_engine_NativeLibrary_probe0(JNIEnv* env, jclass) {
+    char err[256];
+    if (gp_engine_probe(err, sizeof err) == 0) return nullptr;
+    return env->NewStringUTF(err);
+}
+
+JNIEXPORT jlong JNICALL Java_gameport_engine_NativeEngine_create0(JNIEnv* env, jclass, jobject events,
+                                                                   jobject requests, jint workers,
+                                                                   jint max_pending_bytes, jint max_sessions) {
+    void* ev;
+    void* rq;
+    int32_t ev_cap;
+    int32_t rq_cap;
+    if (!ring_of(env, events, &ev, &ev_cap) || !ring_of(env, requests, &rq, &rq_cap)) {
+        throw_new(env, "java/lang/IllegalArgumentException", "rings must be direct buffers of capacity + 512 bytes");
+        return 0;
+    }
+    gp_engine_config config{workers, max_pending_bytes, max_sessions};
+    char err[256];
+    gp_engine* e = gp_engine_create(&config, ev, ev_cap, rq, rq_cap, err, sizeof err);
+    if (!e) {
+        throw_new(env, "java/lang/IllegalStateException", err);
+        return 0;
+    }
+    return static_cast<jlong>(reinterpret_cast<intptr_t>(e));
+}
+
+JNIEXPORT jint JNICALL Java_gameport_engine_NativeEngine_start0(JNIEnv* env, jclass, jlong handle, jstring host,
+                                                                 jint port) {
+    const char* h = host ? env->GetStringUTFChars(host, nullptr) : nullptr;
+    if (host && !h) return -1;  // OutOfMemoryError pending
+    const std::string host_copy = h ? h : "";
+    if (h) env->ReleaseStringUTFChars(host, h);
+    char err[256];
+    const int32_t bound = gp_engine_start(engine_of(handle), host_copy.c_str(), port, err, sizeof err);
+    if (bound < 0) throw_new(env, "java/io/IOException", err);
+    return bound;
+}
+
+JNIEXPORT jstring JNICALL Java_gameport_engine_NativeEngine_describe0(JNIEnv* env, jclass, jlong handle) {
+    return env->NewStringUTF(gp_engine_describe(engine_of(handle)));
+}
+
+JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_wakeRequests0(JNIEnv*, jclass, jlong handle) {
+    gp_engine_wake_requests(engine_of(handle));
+}
+
+JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_awaitEvents0(JNIEnv*, jclass, jlong handle,
+                                                                       jlong timeout_nanos) {
+    gp_engine_await_events(engine_of(handle), timeout_nanos);
+}
+
+JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_stop0(JNIEnv*, jclass, jlong handle) {
+    gp_engine_stop(engine_of(handle));
+}
+
+JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_destroy0(JNIEnv*, jclass, jlong handle) {
+    gp_engine_destroy(engine_of(handle));
+}
+
+}  // extern "C"

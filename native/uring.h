@@ -1,0 +1,83 @@
+// A minimal io_uring over raw syscalls (<linux/io_uring.h> only, no liburing:
+// a fresh machine must build without installs). One instance per worker
+// thread; it is created on that thread because SINGLE_ISSUER|DEFER_TASKRUN bind
+// the ring to its creating task.
+#pragma once
+
+#include <linux/io_uring.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace gameport {
+
+class Uring {
+public:
+    Uring() = default;
+    Uring(const Uring&) = delete;
+    Uring& operator=(const Uring&) = delete;
+    ~Uring();
+
+    // Tries SINGLE_ISSUER|DEFER_TASKRUN, then COOP_TASKRUN, then no flags (the
+    // measured order of preference). Returns 0, or -errno with *err set.
+    int init(unsigned sq_entries, unsigned cq_entries, std::string* err);
+    const char* mode() const { return mode_; }
+    bool defer_taskrun() const { return (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0; }
+
+    // A zeroed SQE, or nullptr when the SQ is full (call enter(0, ...) and retry).
+    io_uring_sqe* get_sqe();
+
+    // Submits everything queued and, if min_complete > 0, waits for that many
+    // completions or until timeout_ns (< 0: no timeout). Always passes
+    // GETEVENTS: under DEFER_TASKRUN completions are only posted then.
+    // Returns >= 0 or -errno (-ETIME: timed out; -EINTR, -EBUSY: retry after
+    // reaping; the caller treats them as ordinary).
+    int enter(unsigned min_complete, int64_t timeout_ns);
+
+    unsigned pending_submissions() const;
+
+    // Calls f(const io_uring_cqe&) for every posted completion and releases them.
+    template <typename F>
+    unsigned reap(F&& f) {
+        // We are the only writer of head; tail is written by the kernel, and the
+        // acquire load makes the CQEs it published before that store visible
+        // (Documentation: io_uring(7), "the application must use a read barrier").
+        unsigned head = std::atomic_ref<unsigned>(*cq_head_).load(std::memory_order_relaxed);
+        const unsigned tail = std::atomic_ref<unsigned>(*cq_tail_).load(std::memory_order_acquire);
+        unsigned n = 0;
+        for (; head != tail; ++head, ++n) f(cqes_[head & cq_mask_]);
+        // Release: we are done reading those CQEs before the kernel may reuse them.
+        if (n) std::atomic_ref<unsigned>(*cq_head_).store(head, std::memory_order_release);
+        return n;
+    }
+
+    // Probe only: can this process create a ring at all?
+    static int probe(std::string* err);
+
+private:
+    int fd_ = -1;
+    unsigned setup_flags_ = 0;
+    unsigned features_ = 0;
+    const char* mode_ = "none";
+
+    void* sq_ptr_ = nullptr;
+    size_t sq_len_ = 0;
+    void* cq_ptr_ = nullptr;
+    size_t cq_len_ = 0;
+    io_uring_sqe* sqes_ = nullptr;
+    size_t sqes_len_ = 0;
+
+    unsigned* sq_head_ = nullptr;
+    unsigned* sq_tail_ = nullptr;
+    unsigned sq_mask_ = 0;
+    unsigned sq_entries_ = 0;
+    unsigned sqe_tail_ = 0;  // our private tail; published to *sq_tail_ on enter
+
+    unsigned* cq_head_ = nullptr;
+    unsigned* cq_tail_ = nullptr;
+    unsigned cq_mask_ = 0;
+    io_uring_cqe* cqes_ = nullptr;
+};
+
+}  // namespace gameport
