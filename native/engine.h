@@ -47,6 +47,22 @@ void gp_engine_destroy(gp_engine* engine);
 /* 0 if this machine can run the engine, else -1 with the reason in err. */
 int32_t gp_engine_probe(char* err, size_t err_len);
 
+/* Request -> send-completed latency, microseconds, in the log-linear buckets of
+ * native/latency.h (= java/gameport/engine/LatencyBuckets.java; change them
+ * together). Sample: a SEND request's bytes were merged into a send that the
+ * socket has now taken in full; every request in that send counts once, with
+ * the age of the oldest request in it (exact for the oldest, an upper bound
+ * for the rest). Bytes dropped by a close are never counted. */
+#define GP_SEND_LATENCY_BUCKETS 896
+
+/* Any thread, any time between create and destroy: writes the cumulative
+ * counts per bucket since create, summed over the workers, into
+ * out[0, min(n, GP_SEND_LATENCY_BUCKETS)) and returns GP_SEND_LATENCY_BUCKETS
+ * (the caller's check that both sides use one scheme). Lock-free; a count
+ * recorded concurrently may or may not be included yet, but a later call never
+ * returns less than an earlier one (per bucket). */
+int32_t gp_engine_send_latency_counts(gp_engine* engine, int64_t* out, int32_t n);
+
 /* "io_uring (SINGLE_ISSUER|DEFER_TASKRUN), 1 worker(s)"; valid after start. */
 const char* gp_engine_describe(gp_engine* engine);
 

@@ -1,9 +1,11 @@
 // JNI entry points for gameport.engine.NativeEngine and NativeLibrary: only
 // argument conversion and exceptions; everything else is the C API in engine.h.
 // None of these runs per packet: the game thread calls wakeRequests0 and
-// awaitEvents0 only when the ring protocol says the other side sleeps.
+// awaitEvents0 only when the ring protocol says the other side sleeps, and
+// sendLatencyCounts0 runs once per statistics interval.
 #include <jni.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -81,6 +83,22 @@ JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_wakeRequests0(JNIEnv*, 
 JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_awaitEvents0(JNIEnv*, jclass, jlong handle,
                                                                        jlong timeout_nanos) {
     gp_engine_await_events(engine_of(handle), timeout_nanos);
+}
+
+// One call per collection, whatever the packet rate: the counts are
+// cumulative, NativeEngine subtracts its previous snapshot. Returns the
+// engine's bucket count so Java can tell a library built with another scheme.
+JNIEXPORT jint JNICALL Java_gameport_engine_NativeEngine_sendLatencyCounts0(JNIEnv* env, jclass, jlong handle,
+                                                                             jlongArray out) {
+    int64_t counts[GP_SEND_LATENCY_BUCKETS];
+    const int32_t buckets = gp_engine_send_latency_counts(engine_of(handle), counts, GP_SEND_LATENCY_BUCKETS);
+    const jsize n = std::min<jsize>(env->GetArrayLength(out), buckets);
+    static_assert(sizeof(jlong) == sizeof(int64_t), "jlong is 64 bits");
+    // jlong and int64_t may be distinct types of the same size (long vs long long).
+    jlong copy[GP_SEND_LATENCY_BUCKETS];
+    for (jsize i = 0; i < n; i++) copy[i] = static_cast<jlong>(counts[i]);
+    env->SetLongArrayRegion(out, 0, n, copy);
+    return buckets;
 }
 
 JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_stop0(JNIEnv*, jclass, jlong handle) {

@@ -10,6 +10,8 @@
 //   plain get/set                         -> relaxed (only where Java is plain)
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -25,10 +27,12 @@ constexpr int32_t kHeadOffset = 2 * kCacheLine;
 constexpr int32_t kConsumerStateOffset = 3 * kCacheLine;
 constexpr int32_t kTrailerLength = 4 * kCacheLine;
 
-constexpr int32_t kHeaderLength = 16;
+// Record header: i32 length | i32 type | i64 session | i64 timestamp | payload.
+constexpr int32_t kHeaderLength = 24;
 constexpr int32_t kLengthOffset = 0;
 constexpr int32_t kTypeOffset = 4;
 constexpr int32_t kSessionOffset = 8;
+constexpr int32_t kTimestampOffset = 16;
 constexpr int32_t kAlignment = 8;
 
 constexpr int32_t kConsumerRunning = 0;
@@ -50,6 +54,15 @@ constexpr uint32_t session_generation(int64_t session) {
 }
 constexpr int64_t make_session(uint32_t slot, uint32_t generation) {
     return static_cast<int64_t>((static_cast<uint64_t>(generation) << 32) | slot);
+}
+
+// The record timestamp clock. CLOCK_MONOTONIC because Java's System.nanoTime()
+// reads it too on Linux, so the two sides' stamps compare; a vDSO call, cheap
+// enough to read once per record. (A Windows backend must match Java's QPC.)
+inline int64_t monotonic_nanos() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 // A view over `capacity + kTrailerLength` bytes owned by someone else (a Java
@@ -75,7 +88,9 @@ public:
     // Claims room for one record and writes its header with a negative length
     // so the consumer waits for it. Returns the record's index, or -1 when the
     // ring has no room now (backpressure: the caller keeps the data and retries).
-    int32_t claim(int32_t type, int64_t session, int32_t payload_length) {
+    // `timestamp` is normally monotonic_nanos() now; a forwarded record keeps
+    // its original producer's stamp.
+    int32_t claim(int32_t type, int64_t session, int32_t payload_length, int64_t timestamp) {
         using namespace ringlayout;
         const int32_t record_length = kHeaderLength + payload_length;
         if (payload_length < 0 || record_length > max_record_) return -1;
@@ -117,20 +132,26 @@ public:
         i32(tail_index + kLengthOffset).store(-record_length, std::memory_order_release);
         i32(tail_index + kTypeOffset).store(type, std::memory_order_relaxed);
         i64(tail_index + kSessionOffset).store(session, std::memory_order_relaxed);
+        i64(tail_index + kTimestampOffset).store(timestamp, std::memory_order_relaxed);
         return tail_index;
     }
 
     uint8_t* payload(int32_t at) const { return base_ + at + ringlayout::kHeaderLength; }
 
-    // Release: type, session and payload become visible with the positive length,
-    // which the consumer reads with acquire.
+    // Release: type, session, timestamp and payload become visible with the
+    // positive length, which the consumer reads with acquire.
     void publish(int32_t at, int32_t payload_length) {
         i32(at + ringlayout::kLengthOffset)
             .store(ringlayout::kHeaderLength + payload_length, std::memory_order_release);
     }
 
     bool write(int32_t type, int64_t session, const void* src, int32_t length) {
-        const int32_t at = claim(type, session, length);
+        return write_with_timestamp(type, session, monotonic_nanos(), src, length);
+    }
+
+    // For a record passed on from another ring: its age counts from the first write.
+    bool write_with_timestamp(int32_t type, int64_t session, int64_t timestamp, const void* src, int32_t length) {
+        const int32_t at = claim(type, session, length, timestamp);
         if (at < 0) return false;
         if (length > 0) std::memcpy(payload(at), src, static_cast<size_t>(length));
         publish(at, length);
@@ -140,7 +161,7 @@ public:
     // Payload: i32 code (native order), then `text`.
     bool write_with_code(int32_t type, int64_t session, int32_t code, const char* text,
                          int32_t text_length) {
-        const int32_t at = claim(type, session, 4 + text_length);
+        const int32_t at = claim(type, session, 4 + text_length, monotonic_nanos());
         if (at < 0) return false;
         std::memcpy(payload(at), &code, 4);
         if (text_length > 0) std::memcpy(payload(at) + 4, text, static_cast<size_t>(text_length));
@@ -164,7 +185,7 @@ public:
 
     // ---- the one consumer ----
 
-    // Hands records to `handler(type, session, payload, length)` in order, up to
+    // Hands records to `handler(type, session, timestamp, payload, length)` in order, up to
     // `limit`. The handler returns false to stop *before* that record, which then
     // stays in the ring for the next call (backpressure downstream). Stops at the
     // wrap point; the next call continues from index 0. Returns records handled.
@@ -183,8 +204,10 @@ public:
             if (length <= 0) break;
             const int32_t type = i32(at + kTypeOffset).load(std::memory_order_relaxed);
             if (type != kTypePadding) {
+                // Relaxed is enough: the acquire load of length above ordered these.
                 const int64_t session = i64(at + kSessionOffset).load(std::memory_order_relaxed);
-                if (!handler(type, session, base_ + at + kHeaderLength, length - kHeaderLength)) break;
+                const int64_t timestamp = i64(at + kTimestampOffset).load(std::memory_order_relaxed);
+                if (!handler(type, session, timestamp, base_ + at + kHeaderLength, length - kHeaderLength)) break;
                 records++;
             }
             bytes_read += align(length);

@@ -2,7 +2,11 @@
 
 namespace gameport {
 
-void SendQueue::append(const uint8_t* data, size_t n) {
+void SendQueue::append(const uint8_t* data, size_t n, int64_t timestamp) {
+    if (n == 0) return;  // nothing will be sent, so nothing to time
+    // min, not first: several producers' stamps need not arrive in order.
+    if (pending_requests_ == 0 || timestamp < pending_oldest_) pending_oldest_ = timestamp;
+    pending_requests_++;
     pending_.insert(pending_.end(), data, data + n);
 }
 
@@ -13,6 +17,9 @@ bool SendQueue::start(const uint8_t** data, size_t* n) {
         inflight_.swap(pending_);
         pending_.clear();
         offset_ = 0;
+        inflight_requests_ = pending_requests_;
+        inflight_oldest_ = pending_oldest_;
+        pending_requests_ = 0;
     }
     busy_ = true;
     *data = inflight_.data() + offset_;
@@ -20,19 +27,23 @@ bool SendQueue::start(const uint8_t** data, size_t* n) {
     return true;
 }
 
-void SendQueue::completed(size_t sent) {
+uint32_t SendQueue::completed(size_t sent, int64_t* oldest_timestamp) {
     busy_ = false;
     offset_ += sent;
-    if (offset_ >= inflight_.size()) {
-        inflight_.clear();
-        offset_ = 0;
-    }
+    if (offset_ < inflight_.size()) return 0;
+    inflight_.clear();
+    offset_ = 0;
+    const uint32_t done = inflight_requests_;
+    inflight_requests_ = 0;
+    *oldest_timestamp = inflight_oldest_;
+    return done;
 }
 
 void SendQueue::reset() {
     constexpr size_t kKeep = 64 * 1024;
     busy_ = false;
     offset_ = 0;
+    inflight_requests_ = pending_requests_ = 0;
     inflight_.clear();
     pending_.clear();
     if (inflight_.capacity() > kKeep) std::vector<uint8_t>().swap(inflight_);

@@ -18,17 +18,25 @@ namespace gameport {
 // that arrive meanwhile go to `pending_` and leave, merged, with the next send.
 // The in-flight buffer is never touched while the kernel reads it. Both vectors
 // keep their capacity across sends (no allocation per send once warm).
+//
+// Latency: each buffer remembers how many SEND requests it holds and the
+// oldest one's timestamp (no per-request bookkeeping, so no allocation); when
+// the in-flight buffer has gone out in full, completed() reports them, and the
+// pending buffer's oldest request starts the next measurement.
 class SendQueue {
 public:
-    void append(const uint8_t* data, size_t n);
+    // `timestamp`: the SEND record's ring timestamp (CLOCK_MONOTONIC ns).
+    void append(const uint8_t* data, size_t n, int64_t timestamp);
     // Bytes accepted from the game and not yet confirmed sent.
     size_t queued() const { return inflight_.size() - offset_ + pending_.size(); }
     bool busy() const { return busy_; }
     // If nothing is in flight and bytes wait, marks them in flight and returns
     // true with the span to send (the remainder of a short send goes first).
     bool start(const uint8_t** data, size_t* n);
-    // The in-flight send wrote `sent` bytes (possibly fewer than asked).
-    void completed(size_t sent);
+    // The in-flight send wrote `sent` bytes (possibly fewer than asked). Returns
+    // how many requests had their last byte sent by it (0 after a short send),
+    // and if any, the oldest one's timestamp in *oldest_timestamp.
+    uint32_t completed(size_t sent, int64_t* oldest_timestamp);
     // Drops everything; trims buffers a burst made large.
     void reset();
 
@@ -37,6 +45,10 @@ private:
     std::vector<uint8_t> pending_;
     size_t offset_ = 0;
     bool busy_ = false;
+    uint32_t inflight_requests_ = 0;
+    uint32_t pending_requests_ = 0;
+    int64_t inflight_oldest_ = 0;
+    int64_t pending_oldest_ = 0;
 };
 
 enum class SessionState : uint8_t {

@@ -44,6 +44,7 @@
 
 #include "engine.h"
 #include "framing.h"
+#include "latency.h"
 #include "ring.h"
 #include "session_table.h"
 #include "uring.h"
@@ -143,12 +144,16 @@ public:
     std::string start_error_;
     const char* ring_mode_ = "";
 
+    // Request -> send-completed, us. Written by this worker only; read by
+    // gp_engine_send_latency_counts on any thread (latency::Histogram says how).
+    latency::Histogram send_latency_;
+
 private:
     io_uring_sqe* sqe();
     void flush_submissions();
     void handle(const io_uring_cqe& cqe);
     bool drain_inbox();
-    bool handle_request(int32_t type, int64_t session, const uint8_t* payload, int32_t length);
+    bool handle_request(int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload, int32_t length);
     void process_retries();
     void process_lingering(int64_t now);
     void arm_wake();
@@ -473,7 +478,11 @@ void Worker::submit_send(uint32_t slot) {
 void Worker::on_send(uint32_t slot, int res) {
     Session& s = engine_->table.at(slot);
     s.send_inflight = false;
-    s.sends.completed(res > 0 ? static_cast<size_t>(res) : 0);
+    int64_t oldest = 0;
+    // Counted even when the session is closing: these bytes did reach the socket.
+    if (const uint32_t done = s.sends.completed(res > 0 ? static_cast<size_t>(res) : 0, &oldest)) {
+        send_latency_.record(latency::micros_between(oldest, monotonic_nanos()), done);
+    }
     if (s.state == SessionState::kClosing) {
         maybe_finish(slot);
         return;
@@ -590,7 +599,8 @@ void Worker::process_lingering(int64_t now) {
     lingering_.resize(keep);
 }
 
-bool Worker::handle_request(int32_t type, int64_t session, const uint8_t* payload, int32_t length) {
+bool Worker::handle_request(int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload,
+                            int32_t length) {
     const uint32_t slot = session_slot(session);
     SessionTable& table = engine_->table;
     if (slot >= table.capacity()) return true;  // garbage: nothing to do
@@ -598,7 +608,8 @@ bool Worker::handle_request(int32_t type, int64_t session, const uint8_t* payloa
     if (owner != index_) {
         // Only worker 0 gets here (it alone reads the requests ring).
         Worker& w = *engine_->workers[owner];
-        if (!w.inbox_.write(type, session, payload, length)) {
+        // The original stamp goes along: the hop through the inbox is part of the latency.
+        if (!w.inbox_.write_with_timestamp(type, session, timestamp, payload, length)) {
             inbox_blocked_ = true;
             return false;  // stays in the requests ring; retried after a pause
         }
@@ -609,7 +620,7 @@ bool Worker::handle_request(int32_t type, int64_t session, const uint8_t* payloa
     // Stale generation, or a session already closing: its CLOSED is on the way.
     if (!s || s->state != SessionState::kOpen) return true;
     if (type == ringlayout::kRequestSend) {
-        s->sends.append(payload, static_cast<size_t>(length));
+        s->sends.append(payload, static_cast<size_t>(length), timestamp);
         const size_t queued = s->sends.queued();
         if (queued > static_cast<size_t>(engine_->config.max_pending_bytes)) {
             s->set_reason(kSlowConsumer, std::to_string(queued) + " bytes queued > max " +
@@ -659,8 +670,8 @@ void Worker::flush_dirty_sends() {
 bool Worker::drain_inbox() {
     inbox_blocked_ = false;
     const int n = inbox_.read(
-        [&](int32_t type, int64_t session, const uint8_t* payload, int32_t length) {
-            return handle_request(type, session, payload, length);
+        [&](int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload, int32_t length) {
+            return handle_request(type, session, timestamp, payload, length);
         },
         kRequestsPerDrain);
     flush_dirty_sends();
@@ -973,5 +984,15 @@ int32_t gp_engine_probe(char* err, size_t err_len) {
 }
 
 const char* gp_engine_describe(gp_engine* h) { return h->impl->description.c_str(); }
+
+int32_t gp_engine_send_latency_counts(gp_engine* h, int64_t* out, int32_t n) {
+    if (out && n > 0) {
+        std::fill(out, out + std::min(n, GP_SEND_LATENCY_BUCKETS), int64_t{0});
+        // The workers vector is fixed from create to destroy; each histogram
+        // tolerates this concurrent read (see latency::Histogram).
+        for (const auto& w : h->impl->workers) w->send_latency_.add_to(out, n);
+    }
+    return GP_SEND_LATENCY_BUCKETS;
+}
 
 }  // extern "C"

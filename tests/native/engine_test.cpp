@@ -27,6 +27,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "latency.h"
 #include "ring.h"
 
 using namespace gameport;
@@ -39,6 +40,7 @@ constexpr int32_t kPeerClosed = 0, kProtocolError = 1, kSlowConsumer = 2, kLogou
 struct Event {
     int32_t type;
     int64_t session;
+    int64_t timestamp;
     Bytes payload;
     int32_t code() const {
         int32_t c;
@@ -86,8 +88,10 @@ public:
     Event next(int timeout_ms = 5000) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
         while (queue_.empty()) {
-            const int n = events_.read([&](int32_t t, int64_t s, const uint8_t* p, int32_t len) {
-                queue_.push_back({t, s, Bytes(p, p + len)});
+            const int n = events_.read([&](int32_t t, int64_t s, int64_t ts, const uint8_t* p, int32_t len) {
+                // The worker stamped it when it wrote it: not later than now.
+                CHECK(ts > 0 && ts <= monotonic_nanos());
+                queue_.push_back({t, s, ts, Bytes(p, p + len)});
                 return true;
             }, 1000);
             if (n > 0 || events_.has_records()) continue;
@@ -112,8 +116,8 @@ public:
     bool quiet(int ms) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
         for (;;) {
-            events_.read([&](int32_t t, int64_t s, const uint8_t* p, int32_t len) {
-                queue_.push_back({t, s, Bytes(p, p + len)});
+            events_.read([&](int32_t t, int64_t s, int64_t ts, const uint8_t* p, int32_t len) {
+                queue_.push_back({t, s, ts, Bytes(p, p + len)});
                 return true;
             }, 1000);
             if (!queue_.empty()) return false;
@@ -141,6 +145,21 @@ public:
             wakes_++;
             gp_engine_wake_requests(engine_);
         }
+    }
+    // Cumulative request -> send-completed counts, as NativeEngine fetches them.
+    std::vector<int64_t> send_latency() {
+        std::vector<int64_t> counts(GP_SEND_LATENCY_BUCKETS, -1);
+        CHECK_EQ(gp_engine_send_latency_counts(engine_, counts.data(), GP_SEND_LATENCY_BUCKETS),
+                 GP_SEND_LATENCY_BUCKETS);
+        return counts;
+    }
+    int64_t send_latency_samples() {
+        int64_t total = 0;
+        for (int64_t c : send_latency()) {
+            CHECK(c >= 0);
+            total += c;
+        }
+        return total;
     }
     int wakes() const { return wakes_; }
     int sleeps() const { return sleeps_; }
@@ -221,8 +240,11 @@ Event expect(Game& g, int32_t type) {
     return e;
 }
 
-// Accept + packets split at awkward points + echo through SEND requests + close.
+// Accept + packets split at awkward points + echo through SEND requests + close;
+// every echoed SEND shows up once in the request -> send-completed counts.
 void test_echo(Game& g) {
+    const int64_t samples_before = g.send_latency_samples();
+    int64_t sends = 0;
     constexpr int kClients = 4;
     int fds[kClients];
     std::map<std::string, int> by_peer;
@@ -260,11 +282,26 @@ void test_echo(Game& g) {
             CHECK(e.payload == packets[k]);
             k++;
             g.send(e.session, e.payload);  // echo
+            sends++;
             if (n % 3 == 2) g.published();
         }
         g.published();
         for (int i = 0; i < kClients; i++) CHECK(recv_exact(fds[i], stream.size()) == stream);
     }
+    // The clients have every byte, but the worker may not have reaped the last
+    // send completions yet.
+    int64_t samples = 0;
+    for (int i = 0; i < 500 && (samples = g.send_latency_samples() - samples_before) < sends; i++) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // Each request counts once, when its send completes: never more, and here all of them.
+    CHECK(samples > 0 && samples <= sends);
+    CHECK_EQ(samples, sends);
+    // Loopback echo: nothing plausible takes 10 s (and the first 64 buckets are exact us).
+    const std::vector<int64_t> counts = g.send_latency();
+    for (int32_t i = latency::bucket_of(10'000'000); i < GP_SEND_LATENCY_BUCKETS; i++) CHECK_EQ(counts[i], 0);
+    std::printf("echo: %lld sends, %lld send-latency samples\n", static_cast<long long>(sends),
+                static_cast<long long>(samples));
     for (int i = 0; i < kClients; i++) ::close(fds[i]);
     std::map<int64_t, bool> closed;
     for (int i = 0; i < kClients; i++) {
@@ -383,7 +420,7 @@ void test_shutdown(Game& g) {
 // A full event ring stops reading (no event dropped); every packet and then
 // CLOSED arrive once the game drains it.
 void test_event_backpressure() {
-    Game g(1, 64 * 1024, 8, 4096);  // room for ~170 small records
+    Game g(1, 64 * 1024, 8, 4096);  // room for ~70 of these records (24-byte header + 4..53)
     const int fd = connect_client(g.port());
     const Event a = expect(g, ringlayout::kEventAccepted);
     constexpr int kPackets = 5000;

@@ -1,5 +1,5 @@
 // The ring of ring.h against the protocol of RingDescriptor.java: wrap with
-// padding, full ring, many producers with one consumer, sleep/wake.
+// padding, full ring, timestamps, many producers with one consumer, sleep/wake.
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -33,6 +33,7 @@ struct Memory {
 struct Rec {
     int32_t type;
     int64_t session;
+    int64_t timestamp;
     std::vector<uint8_t> payload;
 };
 
@@ -40,8 +41,8 @@ std::vector<Rec> drain(Ring& r) {
     // Single-threaded: every claimed record is published, so this ends.
     std::vector<Rec> out;
     while (r.has_records()) {
-        r.read([&](int32_t t, int64_t s, const uint8_t* p, int32_t n) {
-            out.push_back({t, s, std::vector<uint8_t>(p, p + n)});
+        r.read([&](int32_t t, int64_t s, int64_t ts, const uint8_t* p, int32_t n) {
+            out.push_back({t, s, ts, std::vector<uint8_t>(p, p + n)});
             return true;
         }, 1000);
     }
@@ -52,6 +53,8 @@ void test_layout_constants() {
     CHECK_EQ(ringlayout::kTrailerLength, 512);
     CHECK_EQ(ringlayout::kHeadOffset, 256);
     CHECK_EQ(ringlayout::kConsumerStateOffset, 384);
+    CHECK_EQ(ringlayout::kHeaderLength, 24);
+    CHECK_EQ(ringlayout::kTimestampOffset, 16);
     CHECK_EQ(make_session(7, 3), (int64_t{3} << 32) | 7);
     CHECK_EQ(session_slot(make_session(7, 3)), 7u);
     CHECK_EQ(session_generation(make_session(7, 0xffffffffu)), 0xffffffffu);
@@ -87,7 +90,7 @@ void test_wrap_with_padding() {
 void test_full_ring_and_limits() {
     Memory m(4096);
     Ring& r = m.ring;
-    CHECK_EQ(r.max_payload(), 4096 / 8 - 16);
+    CHECK_EQ(r.max_payload(), 4096 / 8 - 24);
     CHECK(!r.write(1, 1, nullptr, r.max_payload() + 1));
     std::vector<uint8_t> big(static_cast<size_t>(r.max_payload()), 0xab);
     int written = 0;
@@ -96,7 +99,7 @@ void test_full_ring_and_limits() {
     CHECK(!r.write(1, 99, nullptr, 0));
     // A handler that refuses leaves the record for later.
     int seen = 0;
-    CHECK_EQ(r.read([&](int32_t, int64_t s, const uint8_t*, int32_t) {
+    CHECK_EQ(r.read([&](int32_t, int64_t s, int64_t, const uint8_t*, int32_t) {
         if (s == 3) return false;
         seen++;
         return true;
@@ -115,6 +118,36 @@ void test_full_ring_and_limits() {
     std::memcpy(&code, c[0].payload.data(), 4);
     CHECK_EQ(code, 2);
     CHECK(std::memcmp(c[0].payload.data() + 4, "slow", 4) == 0);
+}
+
+// Every record carries its producer's CLOCK_MONOTONIC stamp at offset 16: the
+// stamp falls between clock reads before and after the write, stamps of one
+// producer never go backwards, and a forwarded record keeps the stamp it is given.
+void test_timestamps() {
+    Memory m(4096);
+    Ring& r = m.ring;
+    const int64_t before = monotonic_nanos();
+    CHECK(before > 0);
+    for (int i = 0; i < 10; i++) CHECK(r.write(ringlayout::kRequestSend, i, &i, 4));
+    CHECK(r.write_with_code(ringlayout::kRequestClose, 10, 5, "bye", 3));
+    const int64_t after = monotonic_nanos();
+    // The raw bytes, as Java reads them: i64 at record + 16.
+    int64_t raw;
+    std::memcpy(&raw, m.ring.memory() + ringlayout::kTimestampOffset, 8);
+    CHECK(raw >= before && raw <= after);
+    std::vector<Rec> recs = drain(r);
+    CHECK_EQ(recs.size(), 11u);
+    CHECK_EQ(recs[0].timestamp, raw);
+    int64_t last = before;
+    for (const Rec& rec : recs) {
+        CHECK(rec.timestamp >= last && rec.timestamp <= after);
+        last = rec.timestamp;
+    }
+    CHECK(r.write_with_timestamp(ringlayout::kRequestSend, 11, 12345, "x", 1));
+    recs = drain(r);
+    CHECK_EQ(recs.size(), 1u);
+    CHECK_EQ(recs[0].timestamp, 12345);
+    CHECK_EQ(recs[0].session, 11);
 }
 
 // Several producer threads, one consumer: every record arrives, intact and in
@@ -137,14 +170,17 @@ void test_many_producers() {
         });
     }
     std::vector<uint32_t> next(kProducers, 0);
+    std::vector<int64_t> last_stamp(kProducers, 0);
     uint64_t total = 0;
     while (total < uint64_t{kProducers} * kPerProducer) {
-        const int n = r.read([&](int32_t type, int64_t s, const uint8_t* p, int32_t len) {
+        const int n = r.read([&](int32_t type, int64_t s, int64_t ts, const uint8_t* p, int32_t len) {
             CHECK_EQ(type, ringlayout::kEventPacket);
             CHECK(s >= 0 && s < kProducers);
             uint32_t seq;
             std::memcpy(&seq, p, 4);
             CHECK_EQ(seq, next[static_cast<size_t>(s)]);
+            CHECK(ts >= last_stamp[static_cast<size_t>(s)]);  // one producer's stamps never go back
+            last_stamp[static_cast<size_t>(s)] = ts;
             CHECK_EQ(len, 4 + static_cast<int32_t>(seq % 57));
             for (int32_t b = 4; b < len; b++) CHECK_EQ(p[b], static_cast<uint8_t>(seq * 31 + b));
             next[static_cast<size_t>(s)]++;
@@ -186,7 +222,7 @@ void test_sleep_wake() {
     int received = 0;
     int sleeps = 0;
     while (received < kProducers * kPerProducer) {
-        const int n = r.read([&](int32_t, int64_t, const uint8_t*, int32_t) { return true; }, 1000);
+        const int n = r.read([&](int32_t, int64_t, int64_t, const uint8_t*, int32_t) { return true; }, 1000);
         received += n;
         if (n > 0 || r.has_records()) continue;
         if (!r.prepare_to_sleep()) continue;
@@ -210,8 +246,9 @@ int main() {
     test_layout_constants();
     test_wrap_with_padding();
     test_full_ring_and_limits();
+    test_timestamps();
     test_many_producers();
     test_sleep_wake();
-    std::printf("ring_test: 5 passed, 0 failed\n");
+    std::printf("ring_test: 6 passed, 0 failed\n");
     return 0;
 }

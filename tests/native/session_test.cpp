@@ -49,31 +49,42 @@ void test_send_queue() {
     const uint8_t* p;
     size_t n;
     CHECK(!q.start(&p, &n));
-    q.append(reinterpret_cast<const uint8_t*>("abcdef"), 6);
+    int64_t oldest = -1;
+    q.append(reinterpret_cast<const uint8_t*>("abcdef"), 6, 100);
     CHECK(q.start(&p, &n));
     CHECK_EQ(n, 6u);
     CHECK(std::memcmp(p, "abcdef", 6) == 0);
     const uint8_t* inflight = p;
     // Bytes queued while a send is in flight do not move the in-flight bytes.
-    for (int i = 0; i < 1000; i++) q.append(reinterpret_cast<const uint8_t*>("0123456789"), 10);
+    for (int i = 0; i < 1000; i++) q.append(reinterpret_cast<const uint8_t*>("0123456789"), 10, 200 + i);
     CHECK(std::memcmp(inflight, "abcdef", 6) == 0);
     CHECK(!q.start(&p, &n));  // one in flight at most
     CHECK_EQ(q.queued(), 10006u);
-    q.completed(4);           // short send: "ef" goes first
+    CHECK_EQ(q.completed(4, &oldest), 0u);  // short send: "ef" goes first, no request done yet
     CHECK_EQ(q.queued(), 10002u);
     CHECK(q.start(&p, &n));
     CHECK_EQ(n, 2u);
     CHECK(std::memcmp(p, "ef", 2) == 0);
-    q.completed(2);
+    CHECK_EQ(q.completed(2, &oldest), 1u);  // "abcdef" fully sent: its request, stamped 100
+    CHECK_EQ(oldest, 100);
     CHECK(q.start(&p, &n));   // everything queued meanwhile, merged into one send
     CHECK_EQ(n, 10000u);
-    q.completed(10000);
+    CHECK_EQ(q.completed(10000, &oldest), 1000u);  // 1000 requests, timed from the oldest
+    CHECK_EQ(oldest, 200);
     CHECK_EQ(q.queued(), 0u);
     CHECK(!q.start(&p, &n));
-    q.append(reinterpret_cast<const uint8_t*>("x"), 1);
+    q.append(reinterpret_cast<const uint8_t*>("x"), 1, 5);
     q.reset();
     CHECK_EQ(q.queued(), 0u);
     CHECK(!q.busy());
+    // Dropped bytes are never timed; empty requests send nothing and are not timed.
+    q.append(nullptr, 0, 1);
+    q.append(reinterpret_cast<const uint8_t*>("yz"), 2, 50);
+    q.append(reinterpret_cast<const uint8_t*>("w"), 1, 40);  // stamps out of order: the oldest wins
+    CHECK(q.start(&p, &n));
+    CHECK_EQ(q.completed(3, &oldest), 2u);
+    CHECK_EQ(oldest, 40);
+    CHECK(!q.start(&p, &n));
 }
 
 }  // namespace

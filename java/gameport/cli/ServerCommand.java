@@ -39,6 +39,9 @@ final class ServerCommand {
                         + d.statsIntervalS + ")"))
                 .addOption(value("max-pending-bytes", "N", "bytes queued for one client before it is closed as a "
                         + "slow consumer (default " + d.maxPendingBytes + ")"))
+                .addOption(value("histogram-dir", "DIR", "write per-stage latency histograms there: an interval log a "
+                        + "second per stage (<stage>.hlog) and percentiles at shutdown (<stage>.hgrm, ms); "
+                        + "stages: ring-dwell, game-handling, request-to-send (default: none)"))
                 .addOption(value("log-level", "LEVEL", "INFO, FINE (every connection's close) or WARNING (default INFO)"))
                 .addOption(flag("help", "print this help and exit"));
     }
@@ -71,6 +74,7 @@ final class ServerCommand {
             config.seed = longValue(cl, "seed", config.seed);
             config.statsIntervalS = intValue(cl, "stats-interval-s", config.statsIntervalS);
             config.maxPendingBytes = intValue(cl, "max-pending-bytes", config.maxPendingBytes);
+            config.histogramDir = cl.getOptionValue("histogram-dir");
             logLevel = Level.parse(cl.getOptionValue("log-level", "INFO").toUpperCase(java.util.Locale.ROOT));
             config.validate();
         } catch (ParseException | IllegalArgumentException e) {

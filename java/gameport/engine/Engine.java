@@ -2,6 +2,7 @@ package gameport.engine;
 
 import gameport.ring.ManyToOneRing;
 import java.io.IOException;
+import org.HdrHistogram.Histogram;
 
 /**
  * A network engine: owns the listening socket, the connections and the I/O threads, and talks to
@@ -35,6 +36,13 @@ public interface Engine extends AutoCloseable {
      * {@code events().prepareToSleep()} returned true, and call {@code events().awake()} after.
      */
     void awaitEvents(long timeoutNanos);
+
+    /**
+     * Adds to {@code into} the request -> send-completed latencies, in microseconds, that the I/O
+     * side recorded since the previous call: from the SEND record's timestamp to the moment the
+     * socket took the last of its bytes. One caller thread at a time.
+     */
+    void collectSendLatency(Histogram into);
 
     /** Stops accepting, closes every connection and joins the I/O threads. Idempotent. */
     @Override

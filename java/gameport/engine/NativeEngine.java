@@ -4,6 +4,7 @@ import gameport.ring.ManyToOneRing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
 
 /**
  * The native engine (io_uring on Linux): I/O worker threads in {@code libgameport}, talking to the
@@ -14,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has joined the workers, so the memory is neither freed nor moved while native code uses it.
  *
  * <p>No JNI call happens per packet: {@link #requestsPublished()} calls into native code only when
- * the requests ring says its consumer sleeps, and {@link #awaitEvents(long)} only when the game
- * thread has nothing to do.
+ * the requests ring says its consumer sleeps, {@link #awaitEvents(long)} only when the game
+ * thread has nothing to do, and {@link #collectSendLatency} once per call, whatever the traffic.
  */
 public final class NativeEngine implements Engine {
     public static final int DEFAULT_WORKERS = 1;
@@ -28,6 +29,9 @@ public final class NativeEngine implements Engine {
     private final AtomicInteger inNative = new AtomicInteger();
     private volatile boolean closed;
     private boolean started;
+    /** collectSendLatency's caller only: the native cumulative counts, now and at the previous call. */
+    private final long[] latencyCounts = new long[LatencyBuckets.COUNT];
+    private final long[] latencyCollected = new long[LatencyBuckets.COUNT];
 
     /**
      * @param workers          I/O worker threads (1 on a 2-core machine: 1 worker + the game thread)
@@ -108,6 +112,37 @@ public final class NativeEngine implements Engine {
         }
     }
 
+    /**
+     * Fetches the native cumulative bucket counts in one JNI call and adds what grew since the
+     * previous call; values are bucket midpoints ({@link LatencyBuckets}), clamped to what
+     * {@code into} can hold. Nothing after close: the counts since the last call are lost then.
+     */
+    @Override
+    public void collectSendLatency(Histogram into) {
+        if (!enter()) {
+            return;
+        }
+        int buckets;
+        try {
+            buckets = sendLatencyCounts0(handle, latencyCounts);
+        } finally {
+            inNative.decrementAndGet();
+        }
+        if (buckets != LatencyBuckets.COUNT) {
+            throw new IllegalStateException("libgameport has " + buckets + " latency buckets, this build expects "
+                    + LatencyBuckets.COUNT + ": library and classes come from different builds");
+        }
+        long highest = into.isAutoResize() ? Long.MAX_VALUE : into.getHighestTrackableValue();
+        for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+            // Never negative: each native counter only grows, and calls are ordered (one at a time).
+            long delta = latencyCounts[i] - latencyCollected[i];
+            latencyCollected[i] = latencyCounts[i];
+            if (delta > 0) {
+                into.recordValueWithCount(Math.min(LatencyBuckets.valueOf(i), highest), delta);
+            }
+        }
+    }
+
     private boolean enter() {
         inNative.incrementAndGet();
         if (closed) {
@@ -143,6 +178,9 @@ public final class NativeEngine implements Engine {
     private static native void wakeRequests0(long handle);
 
     private static native void awaitEvents0(long handle, long timeoutNanos);
+
+    /** Copies the cumulative counts per bucket into {@code out}; returns the library's bucket count. */
+    private static native int sendLatencyCounts0(long handle, long[] out);
 
     private static native void stop0(long handle);
 

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * The pure-Java engine: one reactor thread on a NIO Selector. It frames client packets, publishes
@@ -54,6 +56,9 @@ public final class NioEngine implements Engine {
     private final List<NioSession> pausedSessions = new ArrayList<>();
     private final List<NioSession> dirtySessions = new ArrayList<>();
     private boolean eventsPublished;
+    /** Request -> send-completed, microseconds; written by the reactor, read by collectSendLatency. */
+    private final Recorder sendLatency = new Recorder(3_600_000_000L, 3);
+    private Histogram sendLatencyInterval;
     private long acceptResumeAt;
     private long lastAcceptWarning;
 
@@ -115,6 +120,12 @@ public final class NioEngine implements Engine {
         if (!events.hasRecords()) {
             LockSupport.parkNanos(this, timeoutNanos);
         }
+    }
+
+    @Override
+    public void collectSendLatency(Histogram into) {
+        sendLatencyInterval = sendLatency.getIntervalHistogram(sendLatencyInterval);
+        into.add(sendLatencyInterval);
     }
 
     @Override
@@ -329,13 +340,17 @@ public final class NioEngine implements Engine {
         requests.read(this::onRequest, REQUEST_BATCH);
     }
 
-    private void onRequest(int type, long handle, ByteBuffer buffer, int offset, int length) {
+    private void onRequest(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
         int slot = slotOf(handle);
         NioSession s = slot >= 0 && slot < maxSessions ? slots[slot] : null;
         if (s == null || s.handle != handle || s.closed) {
             return; // stale: that session's CLOSED event is already on its way to the game
         }
         if (type == REQUEST_SEND) {
+            if (s.out.position() == 0) {
+                s.oldestRequestNanos = timestamp;
+            }
+            s.requestsPending++;
             append(s, buffer, offset, length);
         } else if (type == REQUEST_CLOSE) {
             int code = buffer.getInt(offset); // the ring's buffer is in native order
@@ -393,6 +408,13 @@ public final class NioEngine implements Engine {
             return;
         }
         out.compact();
+        if (out.position() == 0 && s.requestsPending > 0) {
+            // Everything queued is out. Each request merged into it counts once, at the age of the
+            // oldest: exact for that one, an upper bound for the rest (the native engine does the same).
+            sendLatency.recordValueWithCount(Math.max(0, (System.nanoTime() - s.oldestRequestNanos) / 1000),
+                    s.requestsPending);
+            s.requestsPending = 0;
+        }
         int ops = s.key.interestOps();
         if (out.position() > 0) {
             if ((ops & SelectionKey.OP_WRITE) == 0) {

@@ -21,6 +21,10 @@ final class NioSession {
     ByteBuffer out;
     /** Reading stopped because the event ring was full; packets wait in {@link #in}. */
     boolean paused;
+    /** Timestamp of the first SEND request whose bytes wait in {@link #out}. */
+    long oldestRequestNanos;
+    /** SEND requests whose bytes wait in {@link #out}. */
+    long requestsPending;
     boolean closed;
 
     NioSession(int slot, long handle, SocketChannel channel, SelectionKey key, String peer) {

@@ -27,6 +27,7 @@ public final class GameLoop implements Runnable {
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
 
     private final Engine engine;
+    private final GameTimings timings;
     private final ManyToOneRing events;
     private final ManyToOneRing requests;
     private final Outboxes outboxes = new Outboxes();
@@ -54,8 +55,9 @@ public final class GameLoop implements Runnable {
     private long busyNanos;
     private long packetsIn;
 
-    public GameLoop(Engine engine, ServerConfig config) {
+    public GameLoop(Engine engine, ServerConfig config, GameTimings timings) {
         this.engine = engine;
+        this.timings = timings;
         this.events = engine.events();
         this.requests = engine.requests();
         this.world = new World(config.width, config.height, config.viewRange, config.maxUsers, config.seed, outboxes);
@@ -108,7 +110,14 @@ public final class GameLoop implements Runnable {
         }
     }
 
-    private void onEvent(int type, long handle, ByteBuffer buffer, int offset, int length) {
+    private void onEvent(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
+        long start = System.nanoTime();
+        timings.ringDwell.recordValue(Math.max(0, (start - timestamp) / 1000));
+        dispatch(type, handle, buffer, offset, length);
+        timings.handlingNanos.recordValue(System.nanoTime() - start);
+    }
+
+    private void dispatch(int type, long handle, ByteBuffer buffer, int offset, int length) {
         int slot = slotOf(handle);
         switch (type) {
             case EVENT_ACCEPTED: {

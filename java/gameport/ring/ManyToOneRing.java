@@ -18,10 +18,13 @@ public final class ManyToOneRing {
     private static final VarHandle INTS =
             MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
-    /** Called for each record; the payload is {@code buffer[offset, offset+length)}, valid only during the call. */
+    /**
+     * Called for each record; the payload is {@code buffer[offset, offset+length)}, valid only
+     * during the call; {@code timestamp} is when the producer wrote it (System.nanoTime()).
+     */
     @FunctionalInterface
     public interface RecordHandler {
-        void onRecord(int type, long session, ByteBuffer buffer, int offset, int length);
+        void onRecord(int type, long session, long timestamp, ByteBuffer buffer, int offset, int length);
     }
 
     private final ByteBuffer buffer;
@@ -146,6 +149,7 @@ public final class ManyToOneRing {
         INTS.setRelease(buffer, tailIndex + LENGTH_OFFSET, -recordLength);
         INTS.set(buffer, tailIndex + TYPE_OFFSET, type);
         LONGS.set(buffer, tailIndex + SESSION_OFFSET, session);
+        LONGS.set(buffer, tailIndex + TIMESTAMP_OFFSET, System.nanoTime());
         return tailIndex;
     }
 
@@ -176,8 +180,8 @@ public final class ManyToOneRing {
                     continue;
                 }
                 records++;
-                handler.onRecord(type, buffer.getLong(at + SESSION_OFFSET), buffer,
-                        at + HEADER_LENGTH, length - HEADER_LENGTH);
+                handler.onRecord(type, buffer.getLong(at + SESSION_OFFSET), buffer.getLong(at + TIMESTAMP_OFFSET),
+                        buffer, at + HEADER_LENGTH, length - HEADER_LENGTH);
             }
         } finally {
             if (bytesRead > 0) {

@@ -20,12 +20,15 @@ package gameport.ring;
  *     +512  end
  *
  *   Record (starts 8-byte aligned; records never wrap, a PADDING record fills the end):
- *     0               4               8                               16
- *     +---------------+---------------+-------------------------------+-----------
- *     | i32 length    | i32 type      | i64 session                   | payload ...
- *     +---------------+---------------+-------------------------------+-----------
- *     length = 16 + payload bytes (not aligned); the record occupies align8(length) bytes.
+ *     0               4               8                               16                              24
+ *     +---------------+---------------+-------------------------------+-------------------------------+---------
+ *     | i32 length    | i32 type      | i64 session                   | i64 timestamp                 | payload
+ *     +---------------+---------------+-------------------------------+-------------------------------+---------
+ *     length = 24 + payload bytes (not aligned); the record occupies align8(length) bytes.
  *     session = generation << 32 | slot index.
+ *     timestamp = CLOCK_MONOTONIC nanoseconds when the producer wrote the record (Java's
+ *     System.nanoTime() reads the same clock on Linux), so the consumer can time the record's
+ *     stay in the ring; a request's timestamp also starts its request -> send-completed timer.
  * </pre>
  *
  * <p>Publication: a producer claims space by CAS on {@code tail}, writes {@code -length} into the
@@ -49,10 +52,11 @@ public final class RingDescriptor {
     public static final int CONSUMER_STATE_OFFSET = 3 * CACHE_LINE;
     public static final int TRAILER_LENGTH = 4 * CACHE_LINE;
 
-    public static final int HEADER_LENGTH = 16;
+    public static final int HEADER_LENGTH = 24;
     public static final int LENGTH_OFFSET = 0;
     public static final int TYPE_OFFSET = 4;
     public static final int SESSION_OFFSET = 8;
+    public static final int TIMESTAMP_OFFSET = 16;
     public static final int ALIGNMENT = 8;
 
     public static final int CONSUMER_RUNNING = 0;

@@ -5,6 +5,8 @@ import gameport.engine.NativeEngine;
 import gameport.engine.NativeLibrary;
 import gameport.engine.NioEngine;
 import gameport.game.GameLoop;
+import gameport.game.GameTimings;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.util.logging.Logger;
 
@@ -18,9 +20,11 @@ public final class GameServer implements AutoCloseable {
     private final GameLoop loop;
     private final Thread gameThread;
     private final int port;
+    private final StageHistograms histograms;
     private boolean closed;
 
-    private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port) {
+    private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port, StageHistograms histograms) {
+        this.histograms = histograms;
         this.engine = engine;
         this.loop = loop;
         this.gameThread = gameThread;
@@ -38,13 +42,23 @@ public final class GameServer implements AutoCloseable {
             engine.close();
             throw new IOException("cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(), e);
         }
-        GameLoop loop = new GameLoop(engine, config);
+        GameTimings timings = new GameTimings();
+        StageHistograms histograms = null;
+        if (config.histogramDir != null) {
+            try {
+                histograms = new StageHistograms(Path.of(config.histogramDir), timings, engine);
+            } catch (IOException e) {
+                engine.close();
+                throw new IOException("--histogram-dir " + config.histogramDir + ": " + e.getMessage(), e);
+            }
+        }
+        GameLoop loop = new GameLoop(engine, config, timings);
         Thread thread = new Thread(loop, "gameport-game");
         thread.start();
         LOG.info("listening on " + config.host + ":" + port + " with the " + engine.name() + " engine; map "
                 + config.width + "x" + config.height + ", view range " + config.viewRange
                 + ", max users " + config.maxUsers);
-        return new GameServer(engine, loop, thread, port);
+        return new GameServer(engine, loop, thread, port, histograms);
     }
 
     private static Engine createEngine(ServerConfig config) throws EngineUnavailableException {
@@ -85,6 +99,9 @@ public final class GameServer implements AutoCloseable {
             gameThread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (histograms != null) {
+            histograms.close(); // while the engine can still report its send timings
         }
         engine.close();
         LOG.info("server stopped");

@@ -17,6 +17,8 @@ public final class ServerConfig {
     public int statsIntervalS = 10;
     /** Bytes queued for one client beyond which it is closed as a slow consumer. */
     public int maxPendingBytes = 1 << 20;
+    /** Where per-stage latency histograms go; null = not written. */
+    public String histogramDir;
 
     public ServerConfig engine(String v) { engine = v; return this; }
     public ServerConfig workers(int v) { workers = v; return this; }
@@ -31,6 +33,7 @@ public final class ServerConfig {
     public ServerConfig seed(long v) { seed = v; return this; }
     public ServerConfig statsIntervalS(int v) { statsIntervalS = v; return this; }
     public ServerConfig maxPendingBytes(int v) { maxPendingBytes = v; return this; }
+    public ServerConfig histogramDir(String v) { histogramDir = v; return this; }
 
     /** Rejects values the server cannot run with, naming the flag. */
     public void validate() {

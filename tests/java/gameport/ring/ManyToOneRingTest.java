@@ -24,7 +24,7 @@ class ManyToOneRingTest {
 
     private static List<Rec> drain(ManyToOneRing ring) {
         List<Rec> out = new ArrayList<>();
-        while (ring.read((type, session, buffer, offset, length) -> {
+        while (ring.read((type, session, timestamp, buffer, offset, length) -> {
             byte[] b = new byte[length];
             buffer.get(offset, b);
             out.add(new Rec(type, session, b));
@@ -119,7 +119,7 @@ class ManyToOneRingTest {
         AtomicBoolean error = new AtomicBoolean();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (total[0] < (long) producers * perProducer && System.nanoTime() < deadline) {
-            ring.read((type, session, buffer, offset, length) -> {
+            ring.read((type, session, timestamp, buffer, offset, length) -> {
                 int producer = slotOf(session);
                 int seq = generationOf(session);
                 int written = buffer.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN).getInt(offset);

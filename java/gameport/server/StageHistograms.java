@@ -1,0 +1,133 @@
+package gameport.server;
+
+import gameport.engine.Engine;
+import gameport.game.GameTimings;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+
+/**
+ * The server's latency profile, per stage of a packet's path: ring dwell (event written by the
+ * engine -> picked up by the game thread), game handling per event, and request -> send completed
+ * (SEND written by the game -> the socket took its last byte). With {@code --histogram-dir} it
+ * writes one interval log per stage every second ({@code <stage>.hlog}, HistogramLogWriter) and,
+ * at shutdown, a percentile distribution per stage ({@code <stage>.hgrm}, in milliseconds) and a
+ * summary line per stage in the log.
+ */
+final class StageHistograms implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("gameport.server");
+    private static final long INTERVAL_MS = 1000;
+    private static final long MAX_MICROS = 3_600_000_000L;
+
+    private final Path dir;
+    private final Stage[] stages;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** One stage: where its intervals come from, and what has been written of it. */
+    private static final class Stage {
+        final String name;
+        final String unit;
+        /** Recorded values per millisecond, to write .hgrm files in milliseconds. */
+        final double perMillisecond;
+        /** Returns the values recorded since the last call, reusing the histogram it is given. */
+        final UnaryOperator<Histogram> takeInterval;
+        final Histogram total;
+        PrintStream logStream;
+        HistogramLogWriter log;
+        Histogram interval;
+
+        Stage(String name, String unit, double perMillisecond, long maxValue, UnaryOperator<Histogram> takeInterval) {
+            this.name = name;
+            this.unit = unit;
+            this.perMillisecond = perMillisecond;
+            this.takeInterval = takeInterval;
+            this.total = new Histogram(maxValue, 3);
+        }
+    }
+
+    StageHistograms(Path dir, GameTimings timings, Engine engine) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        this.stages = new Stage[] {
+            new Stage("ring-dwell", "us", 1000.0, MAX_MICROS, timings.ringDwell::getIntervalHistogram),
+            new Stage("game-handling", "ns", 1_000_000.0, MAX_MICROS * 1000, timings.handlingNanos::getIntervalHistogram),
+            new Stage("request-to-send", "us", 1000.0, MAX_MICROS, recycle -> {
+                Histogram h = recycle != null ? recycle : new Histogram(MAX_MICROS, 3);
+                h.reset();
+                engine.collectSendLatency(h);
+                return h;
+            }),
+        };
+        long start = System.currentTimeMillis();
+        for (Stage s : stages) {
+            s.logStream = new PrintStream(new FileOutputStream(dir.resolve(s.name + ".hlog").toFile()));
+            s.log = new HistogramLogWriter(s.logStream);
+            s.log.outputComment("gameport server stage " + s.name + ", values in " + s.unit + ", engine " + engine.name());
+            s.log.outputLogFormatVersion();
+            s.log.outputStartTime(start);
+            s.log.setBaseTime(start);
+            s.log.outputLegend();
+        }
+        this.thread = new Thread(this::run, "gameport-histograms");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                Thread.sleep(INTERVAL_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            takeIntervals();
+        }
+    }
+
+    private synchronized void takeIntervals() {
+        long now = System.currentTimeMillis();
+        for (Stage s : stages) {
+            Histogram h = s.takeInterval.apply(s.interval);
+            s.interval = h;
+            if (h.getStartTimeStamp() == Long.MAX_VALUE || h.getStartTimeStamp() == 0) {
+                h.setStartTimeStamp(now - INTERVAL_MS);
+                h.setEndTimeStamp(now);
+            }
+            s.total.add(h);
+            s.log.outputIntervalHistogram(h);
+        }
+    }
+
+    /** Takes the last interval (call before the engine closes), writes the .hgrm files, logs a summary. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        takeIntervals();
+        for (Stage s : stages) {
+            s.logStream.close();
+            Path hgrm = dir.resolve(s.name + ".hgrm");
+            try (PrintStream out = new PrintStream(new FileOutputStream(hgrm.toFile()))) {
+                s.total.outputPercentileDistribution(out, s.perMillisecond);
+            } catch (IOException e) {
+                LOG.warning("cannot write " + hgrm + ": " + e.getMessage());
+            }
+            LOG.info(String.format("stage %s (%s): n=%d p50=%d p90=%d p99=%d p99.9=%d max=%d", s.name, s.unit,
+                    s.total.getTotalCount(), s.total.getValueAtPercentile(50), s.total.getValueAtPercentile(90),
+                    s.total.getValueAtPercentile(99), s.total.getValueAtPercentile(99.9), s.total.getMaxValue()));
+        }
+        LOG.info("stage histograms written to " + dir);
+    }
+}
