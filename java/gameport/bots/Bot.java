@@ -8,6 +8,8 @@ import java.nio.channels.SocketChannel;
 /** One simulated player: its socket, its parse state and its move schedule. */
 final class Bot {
     final int index;
+    /** Unique per connection in the swarm: names never collide, even after shedding. */
+    final int number;
     final SocketChannel channel;
     SelectionKey key;
     final ByteBuffer in = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
@@ -17,11 +19,16 @@ final class Bot {
     boolean connected;
     boolean loggedIn;
     boolean dead;
+    /** Closed on purpose (ramp mode shedding load), not an error. */
+    boolean shed;
+    long movesSent;
+    long echoes;
     /** Intended time of the next move, in swarm microseconds. */
     long nextMoveMicros;
 
-    Bot(int index, SocketChannel channel) {
+    Bot(int index, int number, SocketChannel channel) {
         this.index = index;
+        this.number = number;
         this.channel = channel;
     }
 }

@@ -13,6 +13,10 @@ public final class BotConfig {
     public int threads = 2;
     public String namePrefix = "bot";
     public long seed = 7;
+    /** Ramp mode when > 0: add bots while the recent p99 delay stays under this many ms. */
+    public int rampUntilMs;
+    /** Bots at the start of ramp mode. */
+    public int rampStart = 100;
 
     public void validate() {
         require(clients >= 1, "--clients must be >= 1");
@@ -21,8 +25,10 @@ public final class BotConfig {
         require(warmupS >= 0, "--warmup-s must be >= 0");
         require(durationS >= 1, "--duration-s must be >= 1");
         require(threads >= 1, "--threads must be >= 1");
+        require(rampUntilMs >= 0, "--ramp-until-ms must be >= 0");
+        require(rampStart >= 1, "--ramp-start must be >= 1");
         require(port >= 1 && port <= 65535, "--port must be 1..65535");
-        require(namePrefix.length() + String.valueOf(clients).length() <= 20, "--name-prefix too long for 20-byte names");
+        require(namePrefix.length() + 9 <= 20, "--name-prefix must be at most 11 bytes (names are 20 bytes)");
     }
 
     private static void require(boolean ok, String message) {

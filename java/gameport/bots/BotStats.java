@@ -7,15 +7,18 @@ import org.HdrHistogram.Recorder;
 
 /** Counters and the delay histogram, shared by the swarm's I/O threads. */
 final class BotStats {
+    static final long MAX_DELAY_MICROS = 3_600_000_000L;
     /** Microseconds, up to an hour, 3 significant digits. */
-    final Recorder delay = new Recorder(3_600_000_000L, 3);
+    final Recorder delay = new Recorder(MAX_DELAY_MICROS, 3);
     final AtomicLong connected = new AtomicLong();
     final AtomicLong loggedIn = new AtomicLong();
     final AtomicLong movesSent = new AtomicLong();
     final AtomicLong echoes = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Moves of bots closed on purpose (ramp mode) that were still unanswered: not lost. */
+    final AtomicLong shedMoves = new AtomicLong();
     final AtomicLongArray packetsByType = new AtomicLongArray(256);
 
     /** Accumulates every interval taken from {@link #delay} since the measured phase began. */
-    final Histogram measured = new Histogram(3_600_000_000L, 3);
+    final Histogram measured = new Histogram(MAX_DELAY_MICROS, 3);
 }

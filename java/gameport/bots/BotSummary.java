@@ -9,16 +9,22 @@ public final class BotSummary {
     public final BotConfig config;
     public final long movesSent;
     public final long echoes;
+    /** Unanswered moves of bots that ramp mode closed on purpose: not counted as lost. */
+    public final long shedMoves;
     public final long movesMeasured;
     public final long errors;
     public final Histogram delay;
     public final long[] packetsByType;
+    /** Ramp mode: the largest number of bots that held p99 under the limit; -1 otherwise. */
+    public final int sustained;
 
-    BotSummary(BotConfig config, long movesSent, long echoes, long movesMeasured, long errors,
-               Histogram delay, long[] packetsByType) {
+    BotSummary(BotConfig config, long movesSent, long echoes, long shedMoves, long movesMeasured, long errors,
+               Histogram delay, long[] packetsByType, int sustained) {
         this.config = config;
         this.movesSent = movesSent;
         this.echoes = echoes;
+        this.shedMoves = shedMoves;
+        this.sustained = sustained;
         this.movesMeasured = movesMeasured;
         this.errors = errors;
         this.delay = delay;
@@ -26,11 +32,12 @@ public final class BotSummary {
     }
 
     public long lost() {
-        return movesSent - echoes;
+        return movesSent - echoes - shedMoves;
     }
 
     public void print(PrintStream out) {
-        out.printf("summary: moves sent=%d echoes=%d lost=%d errors=%d%n", movesSent, echoes, lost(), errors);
+        out.printf("summary: moves sent=%d echoes=%d lost=%d errors=%d%s%n", movesSent, echoes, lost(), errors,
+                shedMoves > 0 ? " (unanswered moves of bots shed on purpose: " + shedMoves + ")" : "");
         out.printf("delay (measured phase, %d samples): p50=%.3fms p90=%.3fms p99=%.3fms p99.9=%.3fms max=%.3fms%n",
                 delay.getTotalCount(), ms(50), ms(90), ms(99), ms(99.9), delay.getMaxValue() / 1000.0);
         StringBuilder sb = new StringBuilder("packets received:");
@@ -40,6 +47,38 @@ public final class BotSummary {
             }
         }
         out.println(sb);
+        if (sustained >= 0) {
+            out.printf("ramp: largest number sustained with p99 < %d ms: %d clients%n", config.rampUntilMs, sustained);
+        }
+    }
+
+    /** The summary as one JSON object (delays in milliseconds). */
+    public String toJson() {
+        StringBuilder sb = new StringBuilder(512).append('{');
+        sb.append("\"clients\":").append(config.clients)
+          .append(",\"moveIntervalMs\":").append(config.moveIntervalMs)
+          .append(",\"movesSent\":").append(movesSent)
+          .append(",\"echoes\":").append(echoes)
+          .append(",\"lost\":").append(lost())
+          .append(",\"errors\":").append(errors)
+          .append(",\"movesMeasured\":").append(movesMeasured)
+          .append(",\"delayMs\":{\"samples\":").append(delay.getTotalCount())
+          .append(",\"p50\":").append(ms(50)).append(",\"p90\":").append(ms(90))
+          .append(",\"p99\":").append(ms(99)).append(",\"p999\":").append(ms(99.9))
+          .append(",\"max\":").append(delay.getMaxValue() / 1000.0).append('}')
+          .append(",\"packetsReceived\":{");
+        boolean first = true;
+        for (int t = 0; t < packetsByType.length; t++) {
+            if (packetsByType[t] > 0) {
+                sb.append(first ? "" : ",").append('"').append(Protocol.serverTypeName(t)).append("\":").append(packetsByType[t]);
+                first = false;
+            }
+        }
+        sb.append('}');
+        if (sustained >= 0) {
+            sb.append(",\"ramp\":{\"untilMs\":").append(config.rampUntilMs).append(",\"sustained\":").append(sustained).append('}');
+        }
+        return sb.append('}').toString();
     }
 
     private double ms(double percentile) {

@@ -3,19 +3,25 @@ package gameport.bots;
 import gameport.protocol.Protocol;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 
 /**
- * Runs the bots: a few I/O threads share them (never a thread per bot). Warm-up, then the
- * measured phase with a progress line a second, then a drain and the summary.
+ * Runs the bots on a few I/O threads (never a thread per bot). Fixed mode: warm-up, then the
+ * measured phase with a progress line a second, then a drain and the summary. Ramp mode (the
+ * course's method): keeps adding bots while the last second's p99 delay stays under the limit,
+ * fast while far under, slowly when close, and sheds bots above it; reports the largest number
+ * that held under the limit. The warm-up holds the starting number before ramping begins.
  */
 public final class BotSwarm {
+    private static final long SECOND = 1_000_000;
     private static final long DRAIN_MICROS = 3_000_000;
 
     private final BotConfig config;
     private final PrintStream out;
     private final BotStats stats = new BotStats();
     private final long epochNanos = System.nanoTime();
+    private BotWorker[] workers;
 
     public BotSwarm(BotConfig config, PrintStream out) {
         this.config = config;
@@ -29,19 +35,32 @@ public final class BotSwarm {
     /** Runs to the end and returns the summary. */
     public BotSummary run() throws IOException, InterruptedException {
         int threads = Math.min(config.threads, config.clients);
-        BotWorker[] workers = new BotWorker[threads];
+        workers = new BotWorker[threads];
         Thread[] running = new Thread[threads];
+        AtomicInteger names = new AtomicInteger();
+        int perWorkerCapacity = (config.clients + threads - 1) / threads;
+        boolean ramp = config.rampUntilMs > 0;
         for (int i = 0; i < threads; i++) {
-            workers[i] = new BotWorker(config, stats, this::micros, i, threads, config.seed * 31 + i);
+            workers[i] = new BotWorker(config, stats, this::micros, names, perWorkerCapacity,
+                    Math.max(1, config.connectRate / threads), config.seed * 31 + i);
+        }
+        setTarget(ramp ? Math.min(config.rampStart, config.clients) : config.clients);
+        for (int i = 0; i < threads; i++) {
             running[i] = new Thread(workers[i], "gameport-bots-" + i);
             running[i].start();
         }
-        out.printf("bots: %d clients -> %s:%d, %d I/O threads, a move every %d ms, warm-up %d s, measure %d s%n",
-                config.clients, config.host, config.port, threads, config.moveIntervalMs, config.warmupS, config.durationS);
+        if (ramp) {
+            out.printf("bots: ramp from %d up to %d clients -> %s:%d while p99 < %d ms, %d I/O threads, "
+                            + "a move every %d ms, for %d s%n", config.rampStart, config.clients, config.host,
+                    config.port, config.rampUntilMs, threads, config.moveIntervalMs, config.warmupS + config.durationS);
+        } else {
+            out.printf("bots: %d clients -> %s:%d, %d I/O threads, a move every %d ms, warm-up %d s, measure %d s%n",
+                    config.clients, config.host, config.port, threads, config.moveIntervalMs, config.warmupS,
+                    config.durationS);
+        }
 
-        long second = 1_000_000;
-        long measureStart = config.warmupS * second;
-        long measureEnd = measureStart + config.durationS * second;
+        long measureStart = config.warmupS * SECOND;
+        long measureEnd = measureStart + config.durationS * SECOND;
         long lastMoves = 0;
         long lastEchoes = 0;
         long movesAtStart = 0;
@@ -51,29 +70,47 @@ public final class BotSwarm {
         if (measuring) {
             out.println("MEASURE start");
         }
-        for (long tick = second; tick <= measureEnd; tick += second) {
+        int target = currentTarget();
+        int sustained = 0;
+        int previousGood = -1;
+        int ceiling = Integer.MAX_VALUE;
+        for (long tick = SECOND; tick <= measureEnd; tick += SECOND) {
             sleepUntil(tick);
             interval = stats.delay.getIntervalHistogram(interval);
-            if (!measuring && tick > measureStart) {
-                measuring = true;
-            }
             if (tick == measureStart) {
                 // Everything recorded so far was warm-up.
                 out.println("MEASURE start");
                 movesAtStart = stats.movesSent.get();
                 echoesAtStart = stats.echoes.get();
+                measuring = true;
             } else if (measuring) {
                 stats.measured.add(interval);
             }
             long moves = stats.movesSent.get();
             long echoes = stats.echoes.get();
-            out.printf("t=%ds%s connected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms max=%.2fms errors=%d%n",
-                    tick / second, measuring ? "" : " (warm-up)", stats.connected.get(), stats.loggedIn.get(),
-                    moves - lastMoves, echoes - lastEchoes,
-                    interval.getValueAtPercentile(50) / 1000.0, interval.getValueAtPercentile(99) / 1000.0,
-                    interval.getMaxValue() / 1000.0, stats.errors.get());
+            long p99 = interval.getValueAtPercentile(99);
+            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms max=%.2fms errors=%d%n",
+                    tick / SECOND, measuring ? "" : " (warm-up)", ramp ? "target=" + target + " " : "",
+                    stats.connected.get(), stats.loggedIn.get(), moves - lastMoves, echoes - lastEchoes,
+                    interval.getValueAtPercentile(50) / 1000.0, p99 / 1000.0, interval.getMaxValue() / 1000.0,
+                    stats.errors.get());
             lastMoves = moves;
             lastEchoes = echoes;
+            if (ramp && measuring) {
+                boolean good = p99 < config.rampUntilMs * 1000L && interval.getTotalCount() > 0
+                        && stats.loggedIn.get() >= target;
+                // A count is sustained when two seconds in a row stayed under the limit with all
+                // bots in: the second shows the count's full effect, not the start of it.
+                if (good && previousGood > 0) {
+                    sustained = Math.max(sustained, Math.min(previousGood, target));
+                }
+                previousGood = good ? target : -1;
+                if (p99 >= config.rampUntilMs * 1000L) {
+                    ceiling = Math.min(ceiling, target);
+                }
+                target = nextTarget(target, p99, good, ceiling);
+                setTarget(target);
+            }
         }
         long movesInWindow = stats.movesSent.get() - movesAtStart;
         long echoesInWindow = stats.echoes.get() - echoesAtStart;
@@ -84,7 +121,7 @@ public final class BotSwarm {
             w.wakeup();
         }
         long drainUntil = micros() + DRAIN_MICROS;
-        while (stats.echoes.get() < stats.movesSent.get() && micros() < drainUntil) {
+        while (stats.echoes.get() + stats.shedMoves.get() < stats.movesSent.get() && micros() < drainUntil) {
             Thread.sleep(20);
         }
         stats.measured.add(stats.delay.getIntervalHistogram());
@@ -97,8 +134,42 @@ public final class BotSwarm {
         for (int t = 0; t < byType.length; t++) {
             byType[t] = stats.packetsByType.get(t);
         }
-        return new BotSummary(config, stats.movesSent.get(), stats.echoes.get(), movesInWindow,
-                stats.errors.get(), stats.measured, byType);
+        return new BotSummary(config, stats.movesSent.get(), stats.echoes.get(), stats.shedMoves.get(),
+                movesInWindow, stats.errors.get(), stats.measured, byType, ramp ? sustained : -1);
+    }
+
+    /**
+     * Fast while far under the limit and below any count that crossed it before, slowly when close
+     * to either, shed above the limit.
+     */
+    private int nextTarget(int target, long p99Micros, boolean good, int ceiling) {
+        long limit = config.rampUntilMs * 1000L;
+        if (p99Micros >= limit) {
+            return Math.max(1, target - Math.max(10, target / 20));
+        }
+        if (!good) {
+            return target; // still connecting: wait for every bot to be in
+        }
+        int fast = Math.max(20, target / 10);
+        int slow = Math.max(5, target / 50);
+        int step = p99Micros < limit / 2 && target + fast < ceiling ? fast : slow;
+        return Math.min(config.clients, target + step);
+    }
+
+    private int currentTarget() {
+        int sum = 0;
+        for (BotWorker w : workers) {
+            sum += w.target;
+        }
+        return sum;
+    }
+
+    private void setTarget(int total) {
+        int n = workers.length;
+        for (int i = 0; i < n; i++) {
+            workers[i].target = total / n + (i < total % n ? 1 : 0);
+            workers[i].wakeup();
+        }
     }
 
     private void sleepUntil(long micros) throws InterruptedException {

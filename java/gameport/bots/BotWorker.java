@@ -12,24 +12,29 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** One I/O thread of the swarm: connects its share of bots, sends their moves, reads echoes. */
+/**
+ * One I/O thread of the swarm: keeps its share of bots connected (up to {@link #target}, which
+ * ramp mode moves up and down), sends their moves on schedule and reads the echoes.
+ */
 final class BotWorker implements Runnable {
     private final BotConfig config;
     private final BotStats stats;
     private final Clock clock;
+    private final AtomicInteger names;
     private final Selector selector;
     private final Bot[] bots;
-    private final int first;
-    private final int stride;
-    private final int count;
-    private final MoveSchedule schedule;
+    private final MoveSchedule schedule = new MoveSchedule();
     private final SplittableRandom random;
     private final long intervalMicros;
     private final long connectGapMicros;
-    private int connectsStarted;
+    /** Bots in slots [0, live) are connected or connecting; the slots above are free. */
+    private int live;
     private long nextConnectMicros;
 
+    /** How many bots this worker should keep; set by the swarm. */
+    volatile int target;
     volatile boolean sendingMoves = true;
     volatile boolean stop;
 
@@ -38,19 +43,17 @@ final class BotWorker implements Runnable {
         long micros();
     }
 
-    BotWorker(BotConfig config, BotStats stats, Clock clock, int first, int stride, long seed) throws IOException {
+    BotWorker(BotConfig config, BotStats stats, Clock clock, AtomicInteger names, int capacity, int connectRate,
+              long seed) throws IOException {
         this.config = config;
         this.stats = stats;
         this.clock = clock;
+        this.names = names;
         this.selector = Selector.open();
-        this.first = first;
-        this.stride = stride;
-        this.count = (config.clients - first + stride - 1) / stride;
-        this.bots = new Bot[count];
-        this.schedule = new MoveSchedule(bots);
+        this.bots = new Bot[capacity];
         this.random = new SplittableRandom(seed);
         this.intervalMicros = config.moveIntervalMs * 1000L;
-        this.connectGapMicros = Math.max(1, 1_000_000L * stride / config.connectRate);
+        this.connectGapMicros = Math.max(1, 1_000_000L / Math.max(1, connectRate));
     }
 
     @Override
@@ -58,6 +61,7 @@ final class BotWorker implements Runnable {
         try {
             while (!stop) {
                 long now = clock.micros();
+                shedAboveTarget();
                 startDueConnects(now);
                 sendDueMoves(now);
                 long wait = waitMicros(clock.micros());
@@ -71,14 +75,8 @@ final class BotWorker implements Runnable {
         } catch (IOException e) {
             System.err.println("bots: I/O thread failed: " + e);
         } finally {
-            for (Bot b : bots) {
-                if (b != null) {
-                    try {
-                        b.channel.close();
-                    } catch (IOException ignored) {
-                        // closing at the end of the run
-                    }
-                }
+            for (int i = 0; i < live; i++) {
+                closeQuietly(bots[i]);
             }
             try {
                 selector.close();
@@ -90,7 +88,7 @@ final class BotWorker implements Runnable {
 
     private long waitMicros(long now) {
         long next = Long.MAX_VALUE;
-        if (connectsStarted < count) {
+        if (live < Math.min(target, bots.length)) {
             next = nextConnectMicros;
         }
         if (sendingMoves && !schedule.isEmpty()) {
@@ -99,16 +97,31 @@ final class BotWorker implements Runnable {
         return next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - now);
     }
 
+    private void shedAboveTarget() {
+        while (live > Math.max(0, target)) {
+            Bot b = bots[--live];
+            bots[live] = null;
+            if (!b.dead) {
+                b.shed = true;
+                retire(b);
+            }
+        }
+    }
+
     private void startDueConnects(long now) {
-        while (connectsStarted < count && nextConnectMicros <= now) {
-            int local = connectsStarted++;
-            nextConnectMicros = (nextConnectMicros == 0 ? now : nextConnectMicros) + connectGapMicros;
+        int want = Math.min(target, bots.length);
+        if (live < want && nextConnectMicros < now - 1_000_000) {
+            nextConnectMicros = now; // do not burst to catch up after a pause
+        }
+        while (live < want && nextConnectMicros <= now) {
+            nextConnectMicros += connectGapMicros;
+            int slot = live++;
             try {
                 SocketChannel ch = SocketChannel.open();
+                Bot b = new Bot(slot, names.getAndIncrement(), ch);
+                bots[slot] = b;
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Bot b = new Bot(local, ch);
-                bots[local] = b;
                 if (ch.connect(new InetSocketAddress(config.host, config.port))) {
                     b.key = ch.register(selector, SelectionKey.OP_READ, b);
                     onConnected(b);
@@ -116,7 +129,12 @@ final class BotWorker implements Runnable {
                     b.key = ch.register(selector, SelectionKey.OP_CONNECT, b);
                 }
             } catch (IOException e) {
-                stats.errors.incrementAndGet();
+                Bot b = bots[slot];
+                if (b != null) {
+                    fail(b);
+                } else {
+                    stats.errors.incrementAndGet();
+                }
             }
         }
     }
@@ -124,7 +142,7 @@ final class BotWorker implements Runnable {
     private void onConnected(Bot b) {
         b.connected = true;
         stats.connected.incrementAndGet();
-        byte[] name = (config.namePrefix + (first + b.index * stride)).getBytes(StandardCharsets.UTF_8);
+        byte[] name = (config.namePrefix + b.number).getBytes(StandardCharsets.UTF_8);
         ByteBuffer out = b.out;
         out.putShort((short) CS_LOGIN_SIZE).put((byte) CS_LOGIN).put(name);
         for (int i = name.length; i < NAME_SIZE; i++) {
@@ -146,6 +164,7 @@ final class BotWorker implements Runnable {
             int moveTime = (int) intended == 0 ? 1 : (int) intended; // 0 is the teleport answer
             b.out.putShort((short) CS_MOVE_SIZE).put((byte) CS_MOVE).put((byte) random.nextInt(4)).putInt(moveTime);
             stats.movesSent.incrementAndGet();
+            b.movesSent++;
             flush(b);
             b.nextMoveMicros = intended + intervalMicros;
             schedule.add(b);
@@ -161,6 +180,7 @@ final class BotWorker implements Runnable {
         try {
             b.channel.write(b.out);
         } catch (IOException e) {
+            b.out.clear();
             fail(b);
             return;
         }
@@ -215,6 +235,7 @@ final class BotWorker implements Runnable {
             int at = in.position();
             int size = in.getShort(at) & 0xFFFF;
             if (size < HEADER_SIZE) {
+                in.clear();
                 fail(b);
                 return;
             }
@@ -224,7 +245,7 @@ final class BotWorker implements Runnable {
             int type = in.get(at + 2) & 0xFF;
             stats.packetsByType.incrementAndGet(type);
             if (type == SC_MOVE_OBJECT && b.loggedIn && in.getInt(at + 3) == b.id) {
-                onEcho(in.getInt(at + 11));
+                onEcho(b, in.getInt(at + 11));
             } else if (type == SC_LOGIN_INFO) {
                 b.id = in.getInt(at + 7);
                 b.loggedIn = true;
@@ -233,7 +254,8 @@ final class BotWorker implements Runnable {
                 b.nextMoveMicros = clock.micros() + (long) (random.nextDouble() * intervalMicros);
                 schedule.add(b);
             } else if (type == SC_LOGIN_FAIL) {
-                System.err.println("bots: login of bot " + (first + b.index * stride) + " failed, reason " + in.get(at + 3));
+                System.err.println("bots: login of " + config.namePrefix + b.number + " failed, reason " + in.get(at + 3));
+                in.clear();
                 fail(b);
                 return;
             }
@@ -242,34 +264,50 @@ final class BotWorker implements Runnable {
         in.compact();
     }
 
-    private void onEcho(int moveTime) {
+    private void onEcho(Bot b, int moveTime) {
         if (moveTime == 0) {
             return; // the teleport answer
         }
         long now = clock.micros();
         long delay = (now - (moveTime & 0xFFFF_FFFFL)) & 0xFFFF_FFFFL;
+        b.echoes++;
         stats.echoes.incrementAndGet();
-        stats.delay.recordValue(delay);
+        stats.delay.recordValue(Math.min(delay, BotStats.MAX_DELAY_MICROS));
     }
 
     private void fail(Bot b) {
         if (!b.dead) {
-            b.dead = true;
             stats.errors.incrementAndGet();
-            if (b.loggedIn) {
-                stats.loggedIn.decrementAndGet();
-            }
-            if (b.connected) {
-                stats.connected.decrementAndGet();
-            }
-            if (b.key != null) {
-                b.key.cancel();
-            }
-            try {
-                b.channel.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
+            retire(b);
+        }
+    }
+
+    /** Closes the bot; its unanswered moves count as lost unless it was shed on purpose. */
+    private void retire(Bot b) {
+        b.dead = true;
+        if (b.shed) {
+            stats.shedMoves.addAndGet(b.movesSent - b.echoes);
+        }
+        if (b.loggedIn) {
+            stats.loggedIn.decrementAndGet();
+        }
+        if (b.connected) {
+            stats.connected.decrementAndGet();
+        }
+        closeQuietly(b);
+    }
+
+    private static void closeQuietly(Bot b) {
+        if (b == null) {
+            return;
+        }
+        if (b.key != null) {
+            b.key.cancel();
+        }
+        try {
+            b.channel.close();
+        } catch (IOException ignored) {
+            // the bot is going away either way
         }
     }
 

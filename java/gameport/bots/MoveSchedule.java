@@ -2,22 +2,20 @@ package gameport.bots;
 
 import java.util.Arrays;
 
-/** A binary min-heap of bot indexes keyed by their next move time: O(log n) per move. */
+/**
+ * A binary min-heap of bots keyed by their next move time: O(log n) per move. A bot that died
+ * stays in the heap until it reaches the top, where the worker drops it.
+ */
 final class MoveSchedule {
-    private int[] heap = new int[64];
+    private Bot[] heap = new Bot[64];
     private int size;
-    private final Bot[] bots;
-
-    MoveSchedule(Bot[] bots) {
-        this.bots = bots;
-    }
 
     boolean isEmpty() {
         return size == 0;
     }
 
     Bot peek() {
-        return bots[heap[0]];
+        return heap[0];
     }
 
     void add(Bot b) {
@@ -25,13 +23,14 @@ final class MoveSchedule {
             heap = Arrays.copyOf(heap, size * 2);
         }
         int i = size++;
-        heap[i] = b.index;
+        heap[i] = b;
         siftUp(i);
     }
 
     Bot poll() {
-        Bot top = bots[heap[0]];
+        Bot top = heap[0];
         heap[0] = heap[--size];
+        heap[size] = null;
         if (size > 0) {
             siftDown(0);
         }
@@ -39,7 +38,7 @@ final class MoveSchedule {
     }
 
     private long key(int i) {
-        return bots[heap[i]].nextMoveMicros;
+        return heap[i].nextMoveMicros;
     }
 
     private void siftUp(int i) {
@@ -69,7 +68,7 @@ final class MoveSchedule {
     }
 
     private void swap(int a, int b) {
-        int t = heap[a];
+        Bot t = heap[a];
         heap[a] = heap[b];
         heap[b] = t;
     }

@@ -30,6 +30,11 @@ final class BotsCommand {
                 .addOption(value("duration-s", "S", "seconds measured (default " + d.durationS + ")"))
                 .addOption(value("threads", "N", "I/O threads driving the bots (default " + d.threads + ")"))
                 .addOption(value("name-prefix", "TEXT", "bot names are TEXT<n> (default " + d.namePrefix + ")"))
+                .addOption(value("ramp-until-ms", "MS", "ramp mode: start with --ramp-start bots and keep adding while "
+                        + "the last second's p99 delay stays under MS (fast while far under, slowly when close, "
+                        + "shedding above); --clients is the ceiling; reports the largest number sustained"))
+                .addOption(value("ramp-start", "N", "bots at the start of ramp mode (default " + d.rampStart + ")"))
+                .addOption(value("json", "FILE", "write the summary as JSON"))
                 .addOption(value("hgrm", "FILE", "write the measured delay distribution (ms) in HdrHistogram's .hgrm format"))
                 .addOption(flag("help", "print this help and exit"));
     }
@@ -56,6 +61,8 @@ final class BotsCommand {
             c.durationS = intValue(cl, "duration-s", c.durationS);
             c.threads = intValue(cl, "threads", c.threads);
             c.namePrefix = cl.getOptionValue("name-prefix", c.namePrefix);
+            c.rampUntilMs = intValue(cl, "ramp-until-ms", c.rampUntilMs);
+            c.rampStart = intValue(cl, "ramp-start", c.rampStart);
             c.validate();
         } catch (ParseException | IllegalArgumentException e) {
             System.err.println("gameport bots: " + e.getMessage());
@@ -70,6 +77,10 @@ final class BotsCommand {
                 try (PrintStream f = new PrintStream(new FileOutputStream(hgrm))) {
                     summary.delay.outputPercentileDistribution(f, 1000.0);
                 }
+            }
+            String json = cl.getOptionValue("json");
+            if (json != null) {
+                java.nio.file.Files.writeString(java.nio.file.Path.of(json), summary.toJson() + "\n");
             }
             return summary.errors == 0 && summary.lost() == 0 ? 0 : 1;
         } catch (Exception e) {

@@ -22,6 +22,8 @@ public final class Main {
                 return ServerCommand.run(rest);
             case "bots":
                 return BotsCommand.run(rest);
+            case "plot":
+                return gameport.plot.PercentilePlot.run(rest);
             default:
                 System.err.println("gameport: unknown command '" + args[0] + "'");
                 usage();
@@ -35,6 +37,7 @@ public final class Main {
                 + "commands:\n"
                 + "  server   run the game server (default port 4000)\n"
                 + "  bots     run a swarm of bot clients against a server and report move round-trip times\n"
+                + "  plot     draw .hgrm latency distributions as one PNG percentile chart\n"
                 + "\n"
                 + "'java -jar gameport.jar <command> --help' lists a command's flags and their defaults.");
     }

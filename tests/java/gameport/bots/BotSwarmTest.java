@@ -1,0 +1,194 @@
+package gameport.bots;
+
+import static gameport.protocol.Protocol.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import gameport.testing.ServerFixture;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class BotSwarmTest {
+
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void fiftyBotsGetEveryMoveEchoedAndTheHistogramCountsThemAll(String engine) throws Exception {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(2000).height(2000))) {
+            BotConfig c = new BotConfig();
+            c.port = f.port;
+            c.clients = 50;
+            c.moveIntervalMs = 100;
+            c.warmupS = 0;
+            c.durationS = 3;
+            c.teleport = true;
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            String out = log.toString(StandardCharsets.UTF_8);
+            assertEquals(0, s.errors, out);
+            assertTrue(s.movesSent >= 50 * 3 * 10 * 8 / 10, "moves sent " + s.movesSent + "\n" + out);
+            assertEquals(s.movesSent, s.echoes, "every move echoed\n" + out);
+            assertEquals(0, s.lost());
+            // No warm-up: every echo of the run is in the measured histogram.
+            assertEquals(s.echoes, s.delay.getTotalCount());
+            assertEquals(50, s.packetsByType[SC_LOGIN_INFO]);
+            assertEquals(s.echoes + 50, s.packetsByType[SC_MOVE_OBJECT], "echoes + one teleport answer each");
+            assertTrue(out.contains("MEASURE start") && out.contains("MEASURE end moves="), out);
+            assertTrue(s.toJson().contains("\"lost\":0"), s.toJson());
+        }
+    }
+
+    /**
+     * A scripted server that logs everyone in and echoes moves, late by 3x the ramp limit once
+     * more than {@code capacity} clients are logged in: ramp mode must stop adding near there.
+     */
+    @Test
+    void rampStopsAddingOnceTheDelayCrossesTheLimit() throws Exception {
+        int capacity = 60;
+        int limitMs = 40;
+        try (SlowEchoServer server = new SlowEchoServer(capacity, limitMs * 3)) {
+            BotConfig c = new BotConfig();
+            c.port = server.port();
+            c.clients = 1000;
+            c.rampUntilMs = limitMs;
+            c.rampStart = 20;
+            c.moveIntervalMs = 100;
+            c.warmupS = 1;
+            c.durationS = 9;
+            c.connectRate = 2000;
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            String out = log.toString(StandardCharsets.UTF_8);
+            assertTrue(s.sustained >= 20 && s.sustained <= capacity, "sustained " + s.sustained + "\n" + out);
+            assertTrue(server.maxLoggedIn < 3 * capacity, "ramp kept adding: " + server.maxLoggedIn + "\n" + out);
+            assertTrue(out.contains("target="), out);
+        }
+    }
+
+    /** Just enough of the protocol for the bots; one thread, real sockets. */
+    private static final class SlowEchoServer implements AutoCloseable {
+        private final ServerSocketChannel acceptor = ServerSocketChannel.open();
+        private final Selector selector = Selector.open();
+        private final Thread thread;
+        private final int capacity;
+        private final long lateNanos;
+        private final ArrayDeque<Object[]> delayed = new ArrayDeque<>();
+        private volatile boolean running = true;
+        private int loggedIn;
+        private int nextId;
+        volatile int maxLoggedIn;
+
+        SlowEchoServer(int capacity, int lateMs) throws IOException {
+            this.capacity = capacity;
+            this.lateNanos = lateMs * 1_000_000L;
+            acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
+            acceptor.configureBlocking(false);
+            acceptor.register(selector, SelectionKey.OP_ACCEPT);
+            thread = new Thread(this::run, "slow-echo-server");
+            thread.start();
+        }
+
+        int port() throws IOException {
+            return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
+        }
+
+        private void run() {
+            try {
+                while (running) {
+                    selector.select(5);
+                    long now = System.nanoTime();
+                    while (!delayed.isEmpty() && (long) delayed.peek()[0] <= now) {
+                        Object[] d = delayed.poll();
+                        write((SocketChannel) d[1], (ByteBuffer) d[2]);
+                    }
+                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                    while (it.hasNext()) {
+                        SelectionKey k = it.next();
+                        it.remove();
+                        if (k.isAcceptable()) {
+                            SocketChannel ch = acceptor.accept();
+                            if (ch != null) {
+                                ch.configureBlocking(false);
+                                ch.register(selector, SelectionKey.OP_READ,
+                                        ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN));
+                            }
+                        } else if (k.isReadable()) {
+                            read(k, now);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the test ends the server by closing it
+            }
+        }
+
+        private void read(SelectionKey k, long now) throws IOException {
+            SocketChannel ch = (SocketChannel) k.channel();
+            ByteBuffer in = (ByteBuffer) k.attachment();
+            if (ch.read(in) < 0) {
+                k.cancel();
+                ch.close();
+                loggedIn--;
+                return;
+            }
+            in.flip();
+            while (in.remaining() >= 3 && in.remaining() >= (in.getShort(in.position()) & 0xFFFF)) {
+                int at = in.position();
+                int size = in.getShort(at) & 0xFFFF;
+                int type = in.get(at + 2);
+                int id = k.hashCode();
+                if (type == CS_LOGIN) {
+                    loggedIn++;
+                    maxLoggedIn = Math.max(maxLoggedIn, loggedIn);
+                    ByteBuffer b = ByteBuffer.allocate(SC_LOGIN_INFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                    b.putShort((short) SC_LOGIN_INFO_SIZE).put((byte) SC_LOGIN_INFO).putInt(0).putInt(id)
+                            .putInt(100).putInt(100).putInt(0).putInt(1).putShort((short) 0).putShort((short) 0);
+                    write(ch, b.flip());
+                    nextId++;
+                } else if (type == CS_MOVE) {
+                    ByteBuffer b = ByteBuffer.allocate(SC_MOVE_OBJECT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                    b.putShort((short) SC_MOVE_OBJECT_SIZE).put((byte) SC_MOVE_OBJECT).putInt(id)
+                            .putShort((short) 0).putShort((short) 0).putInt(in.getInt(at + 4));
+                    b.flip();
+                    if (loggedIn > capacity) {
+                        delayed.add(new Object[] {now + lateNanos, ch, b});
+                    } else {
+                        write(ch, b);
+                    }
+                }
+                in.position(at + size);
+            }
+            in.compact();
+        }
+
+        private static void write(SocketChannel ch, ByteBuffer b) {
+            try {
+                if (ch.isOpen()) {
+                    ch.write(b);
+                }
+            } catch (IOException e) {
+                // a bot that went away
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(5000);
+            selector.close();
+            acceptor.close();
+        }
+    }
+}
