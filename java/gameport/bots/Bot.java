@@ -7,7 +7,8 @@ import java.nio.channels.SocketChannel;
 
 /** One simulated player: its socket, its parse state and its move schedule. */
 final class Bot {
-    final int index;
+    /** Its slot in the worker's array; changes when another bot leaves (swap-remove). */
+    int index;
     /** Unique per connection in the swarm: names never collide, even after shedding. */
     final int number;
     final SocketChannel channel;

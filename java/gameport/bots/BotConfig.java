@@ -28,7 +28,8 @@ public final class BotConfig {
         require(rampUntilMs >= 0, "--ramp-until-ms must be >= 0");
         require(rampStart >= 1, "--ramp-start must be >= 1");
         require(port >= 1 && port <= 65535, "--port must be 1..65535");
-        require(namePrefix.length() + 9 <= 20, "--name-prefix must be at most 11 bytes (names are 20 bytes)");
+        require(namePrefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 9 <= 20,
+                "--name-prefix must be at most 11 bytes of UTF-8 (names are 20 bytes)");
     }
 
     private static void require(boolean ok, String message) {

@@ -22,6 +22,7 @@ final class BotWorker implements Runnable {
     private final BotConfig config;
     private final BotStats stats;
     private final Clock clock;
+    private static final long EARLY_MICROS = 500;
     private final AtomicInteger names;
     private final Selector selector;
     private final Bot[] bots;
@@ -94,17 +95,14 @@ final class BotWorker implements Runnable {
         if (sendingMoves && !schedule.isEmpty()) {
             next = Math.min(next, schedule.peek().nextMoveMicros);
         }
-        return next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - now);
+        return next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - EARLY_MICROS - now);
     }
 
     private void shedAboveTarget() {
         while (live > Math.max(0, target)) {
-            Bot b = bots[--live];
-            bots[live] = null;
-            if (!b.dead) {
-                b.shed = true;
-                retire(b);
-            }
+            Bot b = bots[live - 1];
+            b.shed = true;
+            retire(b);
         }
     }
 
@@ -115,11 +113,16 @@ final class BotWorker implements Runnable {
         }
         while (live < want && nextConnectMicros <= now) {
             nextConnectMicros += connectGapMicros;
-            int slot = live++;
+            SocketChannel ch;
             try {
-                SocketChannel ch = SocketChannel.open();
-                Bot b = new Bot(slot, names.getAndIncrement(), ch);
-                bots[slot] = b;
+                ch = SocketChannel.open();
+            } catch (IOException e) {
+                stats.errors.incrementAndGet(); // e.g. out of file descriptors; retried at the next gap
+                return;
+            }
+            Bot b = new Bot(live, names.getAndIncrement(), ch);
+            bots[live++] = b;
+            try {
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (ch.connect(new InetSocketAddress(config.host, config.port))) {
@@ -129,12 +132,7 @@ final class BotWorker implements Runnable {
                     b.key = ch.register(selector, SelectionKey.OP_CONNECT, b);
                 }
             } catch (IOException e) {
-                Bot b = bots[slot];
-                if (b != null) {
-                    fail(b);
-                } else {
-                    stats.errors.incrementAndGet();
-                }
+                fail(b);
             }
         }
     }
@@ -155,19 +153,26 @@ final class BotWorker implements Runnable {
     }
 
     private void sendDueMoves(long now) {
-        while (sendingMoves && !schedule.isEmpty() && schedule.peek().nextMoveMicros <= now) {
+        // The selector sleeps in whole milliseconds, so moves due within EARLY_MICROS go now. A move
+        // sent early is stamped with its real send time, never a future one: delays are never
+        // under-reported, and a late send still counts from its intended time.
+        while (sendingMoves && !schedule.isEmpty() && schedule.peek().nextMoveMicros <= now + EARLY_MICROS) {
             Bot b = schedule.poll();
             if (b.dead) {
                 continue;
             }
             long intended = b.nextMoveMicros;
-            int moveTime = (int) intended == 0 ? 1 : (int) intended; // 0 is the teleport answer
+            b.nextMoveMicros = intended + intervalMicros;
+            schedule.add(b);
+            if (b.out.remaining() < CS_MOVE_SIZE) {
+                continue; // the server stopped reading this bot: its earlier moves' delays show that
+            }
+            long stamp = Math.min(intended, now);
+            int moveTime = (int) stamp == 0 ? 1 : (int) stamp; // 0 is the teleport answer
             b.out.putShort((short) CS_MOVE_SIZE).put((byte) CS_MOVE).put((byte) random.nextInt(4)).putInt(moveTime);
             stats.movesSent.incrementAndGet();
             b.movesSent++;
             flush(b);
-            b.nextMoveMicros = intended + intervalMicros;
-            schedule.add(b);
         }
     }
 
@@ -222,8 +227,8 @@ final class BotWorker implements Runnable {
                     }
                     parse(b);
                 }
-            } catch (IOException e) {
-                fail(b);
+            } catch (IOException | RuntimeException e) {
+                fail(b); // e.g. a server that stopped reading overflows the bot's output buffer
             }
         }
     }
@@ -282,9 +287,19 @@ final class BotWorker implements Runnable {
         }
     }
 
-    /** Closes the bot; its unanswered moves count as lost unless it was shed on purpose. */
+    /**
+     * Closes the bot and frees its slot (the last live bot takes it), so the worker connects a
+     * replacement while the target says so; unanswered moves count as lost unless it was shed.
+     */
     private void retire(Bot b) {
         b.dead = true;
+        int slot = b.index;
+        if (slot < live && bots[slot] == b) {
+            Bot last = bots[--live];
+            bots[slot] = last;
+            last.index = slot;
+            bots[live] = null;
+        }
         if (b.shed) {
             stats.shedMoves.addAndGet(b.movesSent - b.echoes);
         }

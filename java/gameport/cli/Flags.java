@@ -42,6 +42,18 @@ final class Flags {
         }
     }
 
+    static double doubleValue(CommandLine cl, String name, double fallback) {
+        String v = cl.getOptionValue(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " wants a number, got '" + v + "'");
+        }
+    }
+
     static void printHelp(String command, String summary, Options options) {
         HelpFormatter f = new HelpFormatter();
         f.setWidth(100);

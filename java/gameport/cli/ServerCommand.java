@@ -6,7 +6,6 @@ import gameport.server.EngineUnavailableException;
 import gameport.server.GameServer;
 import gameport.server.LogSetup;
 import gameport.server.ServerConfig;
-import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -15,6 +14,9 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code gameport server}: runs the server until SIGINT/SIGTERM. */
 final class ServerCommand {
+    /** What the process exits with once the shutdown hook has closed the server. */
+    private static volatile int exitCode;
+
     private ServerCommand() {
     }
 
@@ -31,7 +33,18 @@ final class ServerCommand {
                         + d.viewRange + ", a " + (2 * d.viewRange + 1) + "x" + (2 * d.viewRange + 1) + " window)"))
                 .addOption(value("max-users", "N", "players online at most; more get SC_LOGIN_FAIL 3 (default "
                         + d.maxUsers + ")"))
-                .addOption(value("npcs", "N", "number of NPCs; only 0 until NPCs are implemented (default " + d.npcs + ")"))
+                .addOption(value("npcs", "N", "NPCs in the world, each on a random free tile; they sleep until a player "
+                        + "sees them (default " + d.npcs + ")"))
+                .addOption(value("wall-density", "F", "share of wall tiles in the generated map, 0..0.25; every free "
+                        + "tile stays reachable (default " + d.wallDensity + ")"))
+                .addOption(value("map", "FILE", "load the map from FILE (docs/MAP_FORMAT.md) instead of generating "
+                        + "it; the file sets width and height"))
+                .addOption(value("npc-act-ms", "MS", "an awake NPC acts (walks, chases, hits) every MS (default "
+                        + d.npcActMs + ")"))
+                .addOption(value("npc-kinds", "LIST", "NPC kinds that spawn: 1 slime (wanders), 2 orc and 3 troll "
+                        + "(chase players within 5 tiles and hit) (default " + d.npcKinds + ")"))
+                .addOption(value("npc-respawn-ms", "MS", "a killed NPC comes back at its home tile after MS (default "
+                        + d.npcRespawnMs + ")"))
                 .addOption(value("idle-timeout-ms", "MS", "close a client that sends nothing for this long (default "
                         + d.idleTimeoutMs + ")"))
                 .addOption(value("seed", "N", "random seed for spawns and teleports (default " + d.seed + ")"))
@@ -70,6 +83,11 @@ final class ServerCommand {
             config.viewRange = intValue(cl, "view-range", config.viewRange);
             config.maxUsers = intValue(cl, "max-users", config.maxUsers);
             config.npcs = intValue(cl, "npcs", config.npcs);
+            config.wallDensity = doubleValue(cl, "wall-density", config.wallDensity);
+            config.mapFile = cl.getOptionValue("map");
+            config.npcRespawnMs = longValue(cl, "npc-respawn-ms", config.npcRespawnMs);
+            config.npcActMs = longValue(cl, "npc-act-ms", config.npcActMs);
+            config.npcKinds = cl.getOptionValue("npc-kinds", config.npcKinds);
             config.idleTimeoutMs = longValue(cl, "idle-timeout-ms", config.idleTimeoutMs);
             config.seed = longValue(cl, "seed", config.seed);
             config.statsIntervalS = intValue(cl, "stats-interval-s", config.statsIntervalS);
@@ -93,21 +111,22 @@ final class ServerCommand {
             System.err.println("gameport server: " + e.getMessage());
             return 1;
         }
-        CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            done.countDown();
             // JUL may already be reset by its own shutdown hook, so say it directly.
             System.err.println("gameport: server stopped, all sessions closed");
             System.out.flush();
             System.err.flush();
             // A signal makes the JVM exit with 128+signal; a clean stop is a success.
-            Runtime.getRuntime().halt(0);
+            Runtime.getRuntime().halt(exitCode);
         }, "gameport-shutdown"));
         System.out.println("READY port=" + server.port() + " engine=" + server.engineName());
         System.out.flush();
         try {
-            done.await();
+            Throwable cause = server.awaitFailure();
+            System.err.println("gameport server: a server thread failed (" + cause + "); stopping");
+            exitCode = 1;
+            System.exit(1); // runs the shutdown hook, which closes the server
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -18,6 +18,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -35,6 +36,7 @@ public final class NioEngine implements Engine {
     private static final int ACCEPTS_PER_ROUND = 256;
     private static final long ACCEPT_BACKOFF_NANOS = 100_000_000L;
 
+    private final Consumer<Throwable> onFatal;
     private final int maxSessions;
     private final int maxPendingBytes;
     private final ManyToOneRing events;
@@ -53,16 +55,24 @@ public final class NioEngine implements Engine {
 
     /** CLOSED events that did not fit in the ring: published first, never dropped. */
     private final ArrayDeque<Object[]> closedBacklog = new ArrayDeque<>();
-    private final List<NioSession> pausedSessions = new ArrayList<>();
+    /** Sessions whose packets wait for room in the event ring, oldest first. */
+    private final ArrayDeque<NioSession> pausedSessions = new ArrayDeque<>();
     private final List<NioSession> dirtySessions = new ArrayList<>();
+    private final ManyToOneRing.RecordHandler onRequest = this::onRequest;
     private boolean eventsPublished;
     /** Request -> send-completed, microseconds; written by the reactor, read by collectSendLatency. */
-    private final Recorder sendLatency = new Recorder(3_600_000_000L, 3);
+    private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+    private final Recorder sendLatency = new Recorder(MAX_LATENCY_MICROS, 3);
     private Histogram sendLatencyInterval;
     private long acceptResumeAt;
     private long lastAcceptWarning;
+    private long lastRefusalWarning = System.nanoTime() - 20_000_000_000L;
+    private long refusedConnections;
 
-    public NioEngine(int maxSessions, int maxPendingBytes, int eventRingBytes, int requestRingBytes) {
+    /** @param onFatal told when the reactor thread dies, so the server can stop instead of idling */
+    public NioEngine(int maxSessions, int maxPendingBytes, int eventRingBytes, int requestRingBytes,
+                     Consumer<Throwable> onFatal) {
+        this.onFatal = onFatal;
         this.maxSessions = maxSessions;
         this.maxPendingBytes = maxPendingBytes;
         this.events = ManyToOneRing.allocate(eventRingBytes);
@@ -93,12 +103,18 @@ public final class NioEngine implements Engine {
 
     @Override
     public int start(String host, int port) throws IOException {
-        selector = Selector.open();
-        acceptor = ServerSocketChannel.open();
-        acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        acceptor.bind(new InetSocketAddress(host, port), 1024);
-        acceptor.configureBlocking(false);
-        acceptKey = acceptor.register(selector, SelectionKey.OP_ACCEPT);
+        try {
+            selector = Selector.open();
+            acceptor = ServerSocketChannel.open();
+            acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            acceptor.bind(new InetSocketAddress(host, port), 1024);
+            acceptor.configureBlocking(false);
+            acceptKey = acceptor.register(selector, SelectionKey.OP_ACCEPT);
+        } catch (IOException e) {
+            closeQuietly(acceptor);
+            closeQuietly(selector);
+            throw e;
+        }
         running = true;
         reactor = new Thread(this::runReactor, "gameport-nio-reactor");
         reactor.start();
@@ -155,6 +171,7 @@ public final class NioEngine implements Engine {
             }
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "reactor thread failed; the Java engine stops", t);
+            onFatal.accept(t);
         } finally {
             shutdown();
         }
@@ -229,34 +246,50 @@ public final class NioEngine implements Engine {
 
     private void register(SocketChannel channel) {
         String peer = "?";
+        SelectionKey key = null;
         try {
             peer = formatPeer((InetSocketAddress) channel.getRemoteAddress());
             if (freeCount == 0 || !closedBacklog.isEmpty()) {
-                LOG.warning("connection from " + peer + " refused: " + (freeCount == 0
-                        ? "all " + maxSessions + " session slots in use" : "event ring full"));
-                channel.close();
+                refuse(channel, peer, freeCount == 0 ? "all " + maxSessions + " session slots in use" : "event ring full");
                 return;
             }
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            int slot = freeSlots[freeCount - 1];
-            long handle = session(slot, generations[slot]);
-            byte[] peerBytes = peer.getBytes(StandardCharsets.UTF_8);
-            if (!events.write(EVENT_ACCEPTED, handle, peerBytes, 0, peerBytes.length)) {
-                LOG.warning("connection from " + peer + " refused: event ring full");
-                channel.close();
-                return;
-            }
-            freeCount--;
-            eventsPublished = true;
-            SelectionKey key = channel.register(selector, SelectionKey.OP_READ);
-            NioSession s = new NioSession(slot, handle, channel, key, peer);
-            key.attach(s);
-            slots[slot] = s;
+            key = channel.register(selector, SelectionKey.OP_READ);
         } catch (IOException e) {
             LOG.fine("accepted connection from " + peer + " failed at setup: " + e.getMessage());
+            if (key != null) {
+                key.cancel();
+            }
             closeQuietly(channel);
+            return;
         }
+        // ACCEPTED goes out last, once nothing can fail: the game never hears of a half-made session.
+        int slot = freeSlots[freeCount - 1];
+        long handle = session(slot, generations[slot]);
+        byte[] peerBytes = peer.getBytes(StandardCharsets.UTF_8);
+        if (!events.write(EVENT_ACCEPTED, handle, peerBytes, 0, peerBytes.length)) {
+            key.cancel();
+            refuse(channel, peer, "event ring full");
+            return;
+        }
+        freeCount--;
+        eventsPublished = true;
+        NioSession s = new NioSession(slot, handle, channel, key, peer);
+        key.attach(s);
+        slots[slot] = s;
+    }
+
+    private void refuse(SocketChannel channel, String peer, String why) {
+        refusedConnections++;
+        long now = System.nanoTime();
+        if (now - lastRefusalWarning > 10_000_000_000L) {
+            LOG.warning("connection from " + peer + " refused: " + why + " (" + refusedConnections
+                    + " refused since the last such line)");
+            lastRefusalWarning = now;
+            refusedConnections = 0;
+        }
+        closeQuietly(channel);
     }
 
     private static String formatPeer(InetSocketAddress a) {
@@ -278,66 +311,73 @@ public final class NioEngine implements Engine {
             closeSession(s, CloseReason.PEER_CLOSED, "peer closed the connection");
             return;
         }
-        cutPackets(s);
+        // While others wait for ring space, queue behind them so the earliest paused go first.
+        if (!pausedSessions.isEmpty() || !cutPackets(s)) {
+            pause(s);
+        }
     }
 
-    /** Publishes every whole packet in {@code s.in}; pauses the session if the ring is full. */
-    private void cutPackets(NioSession s) {
+    /**
+     * Publishes every whole packet in {@code s.in}. Returns false if the event ring filled up
+     * first: the rest stays in {@code s.in}. A bad header closes the session (returns true).
+     */
+    private boolean cutPackets(NioSession s) {
         ByteBuffer in = s.in;
         in.flip();
-        while (in.remaining() >= 2) {
-            int at = in.position();
-            int size = (in.get(at) & 0xFF) | (in.get(at + 1) & 0xFF) << 8;
-            if (size < Protocol.HEADER_SIZE || in.remaining() >= Protocol.HEADER_SIZE) {
-                String error = Protocol.checkClientHeader(size, size < Protocol.HEADER_SIZE ? -1 : in.get(at + 2) & 0xFF);
-                if (error != null) {
-                    in.clear();
-                    closeSession(s, CloseReason.PROTOCOL_ERROR, error);
-                    return;
+        try {
+            while (in.remaining() >= 2) {
+                int at = in.position();
+                int size = (in.get(at) & 0xFF) | (in.get(at + 1) & 0xFF) << 8;
+                if (size < Protocol.HEADER_SIZE || in.remaining() >= Protocol.HEADER_SIZE) {
+                    String error = Protocol.checkClientHeader(size,
+                            size < Protocol.HEADER_SIZE ? -1 : in.get(at + 2) & 0xFF);
+                    if (error != null) {
+                        in.clear();
+                        in.flip();
+                        closeSession(s, CloseReason.PROTOCOL_ERROR, error);
+                        return true;
+                    }
                 }
+                if (in.remaining() < size) {
+                    break;
+                }
+                if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
+                    return false;
+                }
+                eventsPublished = true;
+                in.position(at + size);
             }
-            if (in.remaining() < size) {
-                break;
-            }
-            if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
-                pause(s);
-                break;
-            }
-            eventsPublished = true;
-            in.position(at + size);
+            return true;
+        } finally {
+            in.compact();
         }
-        in.compact();
     }
 
     private void pause(NioSession s) {
-        if (!s.paused) {
-            s.paused = true;
-            s.key.interestOps(s.key.interestOps() & ~SelectionKey.OP_READ);
-            pausedSessions.add(s);
-        }
+        s.paused = true;
+        s.key.interestOps(s.key.interestOps() & ~SelectionKey.OP_READ);
+        pausedSessions.addLast(s);
     }
 
     private void resumePaused() {
         flushClosedBacklog();
-        for (int i = pausedSessions.size() - 1; i >= 0; i--) {
-            NioSession s = pausedSessions.get(i);
-            if (s.closed) {
-                pausedSessions.remove(i);
-                continue;
+        while (!pausedSessions.isEmpty()) {
+            NioSession s = pausedSessions.peekFirst();
+            if (!s.closed) {
+                if (!cutPackets(s)) {
+                    return; // still full: the rest keep their places
+                }
+                if (!s.closed) {
+                    s.paused = false;
+                    s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+                }
             }
-            s.paused = false;
-            cutPackets(s);
-            if (!s.paused && !s.closed) {
-                pausedSessions.remove(i);
-                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
-            } else if (s.paused) {
-                break; // still full; keep the rest waiting in order
-            }
+            pausedSessions.pollFirst();
         }
     }
 
     private void drainRequests() {
-        requests.read(this::onRequest, REQUEST_BATCH);
+        requests.read(onRequest, REQUEST_BATCH);
     }
 
     private void onRequest(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
@@ -408,11 +448,14 @@ public final class NioEngine implements Engine {
             return;
         }
         out.compact();
+        if (out.position() == 0 && out.capacity() > NioSession.OUT_BYTES * 16) {
+            s.out = ByteBuffer.allocate(NioSession.OUT_BYTES); // a burst should not pin memory
+        }
         if (out.position() == 0 && s.requestsPending > 0) {
             // Everything queued is out. Each request merged into it counts once, at the age of the
             // oldest: exact for that one, an upper bound for the rest (the native engine does the same).
-            sendLatency.recordValueWithCount(Math.max(0, (System.nanoTime() - s.oldestRequestNanos) / 1000),
-                    s.requestsPending);
+            long micros = (System.nanoTime() - s.oldestRequestNanos) / 1000;
+            sendLatency.recordValueWithCount(Math.min(Math.max(0, micros), MAX_LATENCY_MICROS), s.requestsPending);
             s.requestsPending = 0;
         }
         int ops = s.key.interestOps();

@@ -9,6 +9,8 @@ import java.nio.channels.SocketChannel;
 final class NioSession {
     /** Room for a few whole packets per read; never less than one maximal client packet. */
     static final int READ_BUFFER_BYTES = 4 * Protocol.MAX_CLIENT_PACKET + 512;
+    /** Starting size of the output buffer; it grows up to the slow-consumer cap. */
+    static final int OUT_BYTES = 1024;
 
     final int slot;
     final long handle;
@@ -33,6 +35,6 @@ final class NioSession {
         this.channel = channel;
         this.key = key;
         this.peer = peer;
-        this.out = ByteBuffer.allocate(1024);
+        this.out = ByteBuffer.allocate(OUT_BYTES);
     }
 }

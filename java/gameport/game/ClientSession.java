@@ -11,6 +11,8 @@ final class ClientSession {
     final long handle;
     final String peer;
     Player player;
+    /** Who logged in on this session, kept after the player left so the close is logged by name. */
+    Player loggedInAs;
     /** A CLOSE was requested: packets still in the ring for it are ignored. */
     boolean closing;
     long lastReceiveNanos;
@@ -39,8 +41,9 @@ final class ClientSession {
     }
 
     String describe() {
-        return player == null
+        Player p = loggedInAs;
+        return p == null
                 ? "session " + number + " (" + peer + ")"
-                : "session " + number + " (" + peer + ", player '" + player.name + "' id " + player.id + ")";
+                : "session " + number + " (" + peer + ", player '" + p.name + "' id " + p.id + ")";
     }
 }

@@ -12,7 +12,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,15 +28,19 @@ public final class GameLoop implements Runnable {
 
     private final Engine engine;
     private final GameTimings timings;
+    private final Consumer<Throwable> onFatal;
     private final ManyToOneRing events;
     private final ManyToOneRing requests;
     private final Outboxes outboxes = new Outboxes();
     private final World world;
+    /** NPC acts and respawns; 10 ms resolution is plenty for once-a-second NPCs. */
+    private static final long TIMER_TICK_NANOS = 10_000_000L;
+    private final TimerWheel timers;
+    private final TimerWheel.Expired onTimer;
     private final long idleTimeoutNanos;
     private final long idleCheckNanos;
     private final long statsIntervalNanos;
     private final ManyToOneRing.RecordHandler onEvent = this::onEvent;
-    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
 
     private ClientSession[] bySlot = new ClientSession[1024];
@@ -54,13 +58,20 @@ public final class GameLoop implements Runnable {
     private long statsStart;
     private long busyNanos;
     private long packetsIn;
+    private long lastWakeUps;
+    private long lastNpcMoves;
 
-    public GameLoop(Engine engine, ServerConfig config, GameTimings timings) {
+    /** @param onFatal told if the game thread dies, so the server stops instead of idling */
+    public GameLoop(Engine engine, ServerConfig config, GameMap map, GameTimings timings, Consumer<Throwable> onFatal) {
+        this.onFatal = onFatal;
         this.engine = engine;
         this.timings = timings;
         this.events = engine.events();
         this.requests = engine.requests();
-        this.world = new World(config.width, config.height, config.viewRange, config.maxUsers, config.seed, outboxes);
+        this.timers = new TimerWheel(TIMER_TICK_NANOS, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
+        this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
+                config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers);
+        this.onTimer = world::onTimer;
         this.idleTimeoutNanos = config.idleTimeoutMs * 1_000_000L;
         this.idleCheckNanos = Math.min(1_000_000_000L, Math.max(1_000_000L, idleTimeoutNanos / 4));
         this.statsIntervalNanos = config.statsIntervalS * 1_000_000_000L;
@@ -68,10 +79,6 @@ public final class GameLoop implements Runnable {
 
     public void stop() {
         running = false;
-    }
-
-    public void awaitStopped() throws InterruptedException {
-        stopped.await();
     }
 
     @Override
@@ -84,11 +91,15 @@ public final class GameLoop implements Runnable {
             while (running) {
                 long start = System.nanoTime();
                 now = start;
-                int handled = events.read(onEvent, BATCH);
+                world.now = start;
+                int handled = events.read(onEvent, BATCH) + timers.expire(start, onTimer);
                 if (now >= nextIdleCheck) {
                     closeIdleSessions();
                 }
                 flush();
+                if (handled > 0) {
+                    publishCounters();
+                }
                 long end = System.nanoTime();
                 if (end >= nextStats) {
                     logStats(end);
@@ -97,24 +108,31 @@ public final class GameLoop implements Runnable {
                     busyNanos += end - start;
                     continue;
                 }
-                long sleep = Math.min(MAX_SLEEP_NANOS, Math.min(nextIdleCheck, nextStats) - end);
-                if (sleep > 0 && events.prepareToSleep()) {
+                long wakeAt = Math.min(Math.min(nextIdleCheck, nextStats), timers.nextDeadlineNanos());
+                long sleep = Math.min(MAX_SLEEP_NANOS, wakeAt - end);
+                if (sleep <= 0) {
+                    continue;
+                }
+                if (events.prepareToSleep()) {
                     engine.awaitEvents(sleep);
                     events.awake();
+                } else {
+                    Thread.onSpinWait(); // a producer is between claiming and publishing a record
                 }
             }
+        } catch (Stopping s) {
+            // stop() while waiting for room in the request ring: nothing left to deliver
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "game thread failed", t);
-        } finally {
-            stopped.countDown();
+            onFatal.accept(t);
         }
     }
 
     private void onEvent(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
         long start = System.nanoTime();
-        timings.ringDwell.recordValue(Math.max(0, (start - timestamp) / 1000));
+        timings.recordDwell(start - timestamp);
         dispatch(type, handle, buffer, offset, length);
-        timings.handlingNanos.recordValue(System.nanoTime() - start);
+        timings.recordHandling(System.nanoTime() - start);
     }
 
     private void dispatch(int type, long handle, ByteBuffer buffer, int offset, int length) {
@@ -178,7 +196,8 @@ public final class GameLoop implements Runnable {
                 world.teleport(p);
                 break;
             case CS_ATTACK:
-                break; // combat arrives with NPCs; until then an attack hits nothing
+                world.attack(p);
+                break;
             case CS_LOGOUT:
                 close(s, CloseReason.LOGOUT, "logout");
                 break;
@@ -321,15 +340,53 @@ public final class GameLoop implements Runnable {
 
     /** Backpressure: the I/O side is behind; wake it and give it the core. */
     private void waitForRequestSpace() {
+        if (!running) {
+            throw new Stopping();
+        }
         engine.requestsPublished();
         Thread.yield();
     }
 
+    /** Ends the loop from deep inside a full-ring wait when the server stops. */
+    private static final class Stopping extends RuntimeException {
+        Stopping() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** World counters for other threads (tests, tools): copied once per busy batch. */
+    private volatile long publishedWakeUps;
+    private volatile long publishedNpcMoves;
+    private volatile long publishedNpcKills;
+
+    private void publishCounters() {
+        publishedWakeUps = world.npcWakeUps;
+        publishedNpcMoves = world.npcMoves;
+        publishedNpcKills = world.npcKills;
+    }
+
+    /** NPCs woken up since start (a sleeping NPC wakes when a player comes to see it). */
+    public long npcWakeUps() {
+        return publishedWakeUps;
+    }
+
+    public long npcMoves() {
+        return publishedNpcMoves;
+    }
+
+    public long npcKills() {
+        return publishedNpcKills;
+    }
+
     private void logStats(long end) {
         double seconds = (end - statsStart) / 1e9;
-        LOG.info(String.format("stats: sessions=%d players=%d in=%.0f/s out=%.0f/s busy=%.1f%%",
+        LOG.info(String.format("stats: sessions=%d players=%d in=%.0f/s out=%.0f/s busy=%.1f%% "
+                        + "npc wake-ups=%.0f/s npc moves=%.0f/s timers=%d",
                 liveCount, world.online(), packetsIn / seconds, outboxes.packetsOut / seconds,
-                100.0 * busyNanos / (end - statsStart)));
+                100.0 * busyNanos / (end - statsStart), (world.npcWakeUps - lastWakeUps) / seconds,
+                (world.npcMoves - lastNpcMoves) / seconds, timers.size()));
+        lastWakeUps = world.npcWakeUps;
+        lastNpcMoves = world.npcMoves;
         packetsIn = 0;
         outboxes.packetsOut = 0;
         busyNanos = 0;

@@ -14,4 +14,12 @@ public final class GameTimings {
     public final Recorder ringDwell = new Recorder(MAX_MICROS, 3);
     /** Game thread starts handling an event -> done (its packets are in outboxes, not yet flushed). */
     public final Recorder handlingNanos = new Recorder(MAX_MICROS * 1000, 3);
+
+    void recordDwell(long nanos) {
+        ringDwell.recordValue(Math.min(Math.max(0, nanos / 1000), MAX_MICROS));
+    }
+
+    void recordHandling(long nanos) {
+        handlingNanos.recordValue(Math.min(Math.max(0, nanos), MAX_MICROS * 1000));
+    }
 }

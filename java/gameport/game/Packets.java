@@ -7,7 +7,7 @@ final class Packets {
     private Packets() {
     }
 
-    static void loginInfo(ClientSession s, Player p) {
+    static void loginInfo(ClientSession s, Player p, int x, int y) {
         int at = header(s, SC_LOGIN_INFO_SIZE, SC_LOGIN_INFO);
         byte[] b = s.out;
         at = i32(b, at, VISUAL_PLAYER);
@@ -16,8 +16,8 @@ final class Packets {
         at = i32(b, at, p.maxHp);
         at = i32(b, at, p.exp);
         at = i32(b, at, p.level);
-        at = i16(b, at, p.x);
-        i16(b, at, p.y);
+        at = i16(b, at, x);
+        i16(b, at, y);
     }
 
     static void loginFail(ClientSession s, int reason) {
@@ -25,14 +25,23 @@ final class Packets {
         s.out[at] = (byte) reason;
     }
 
-    static void addObject(ClientSession s, Player o) {
+    static void addPlayer(ClientSession s, Player o, int x, int y) {
+        int at = addHeader(s, o.id, VISUAL_PLAYER, x, y);
+        System.arraycopy(o.wireName, 0, s.out, at, NAME_SIZE);
+    }
+
+    static void addNpc(ClientSession s, Npcs npcs, int index, int x, int y) {
+        int at = addHeader(s, npcs.firstId + index, npcs.kind[index], x, y);
+        npcs.writeName(index, s.out, at);
+    }
+
+    private static int addHeader(ClientSession s, int id, int visual, int x, int y) {
         int at = header(s, SC_ADD_OBJECT_SIZE, SC_ADD_OBJECT);
         byte[] b = s.out;
-        at = i32(b, at, o.id);
-        at = i32(b, at, VISUAL_PLAYER);
-        at = i16(b, at, o.x);
-        at = i16(b, at, o.y);
-        System.arraycopy(o.wireName, 0, b, at, NAME_SIZE);
+        at = i32(b, at, id);
+        at = i32(b, at, visual);
+        at = i16(b, at, x);
+        return i16(b, at, y);
     }
 
     static void removeObject(ClientSession s, int id) {
@@ -40,12 +49,12 @@ final class Packets {
         i32(s.out, at, id);
     }
 
-    static void moveObject(ClientSession s, Player o, int moveTime) {
+    static void moveObject(ClientSession s, int id, int x, int y, int moveTime) {
         int at = header(s, SC_MOVE_OBJECT_SIZE, SC_MOVE_OBJECT);
         byte[] b = s.out;
-        at = i32(b, at, o.id);
-        at = i16(b, at, o.x);
-        at = i16(b, at, o.y);
+        at = i32(b, at, id);
+        at = i16(b, at, x);
+        at = i16(b, at, y);
         i32(b, at, moveTime);
     }
 
@@ -53,6 +62,15 @@ final class Packets {
         int at = header(s, HEADER_SIZE + 4 + length, SC_CHAT);
         at = i32(s.out, at, senderId);
         System.arraycopy(text, offset, s.out, at, length);
+    }
+
+    static void statChange(ClientSession s, Player p) {
+        int at = header(s, SC_STAT_CHANGE_SIZE, SC_STAT_CHANGE);
+        byte[] b = s.out;
+        at = i32(b, at, p.hp);
+        at = i32(b, at, p.maxHp);
+        at = i32(b, at, p.exp);
+        i32(b, at, p.level);
     }
 
     private static int header(ClientSession s, int size, int type) {

@@ -2,18 +2,28 @@ package gameport.game;
 
 import static gameport.protocol.Protocol.*;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The world's rules: who is where and who sees whom. Views are symmetric (one range for all), so
- * q is in p's view exactly when p is in q's; every change updates both sides at once, which keeps
- * each client's picture consistent (add before move, remove when out of sight).
+ * The world's rules: who is where, who sees whom, NPCs that sleep, wake, walk and fight.
+ *
+ * <p>Views: a player's view holds the ids (players and NPCs) within the view range. Between
+ * players the relation is symmetric (one range for all), so every change updates both sides at
+ * once, which keeps each client's picture consistent (add before move, remove when out of sight).
+ * NPCs have no view; each counts its watchers (players that have it in view) and sleeps while
+ * nobody watches: it then has no timer and costs nothing.
  */
 final class World {
-    private final int width;
-    private final int height;
+    static final int TIMER_NPC_ACT = 1;
+    static final int TIMER_NPC_RESPAWN = 2;
+
+    /** Aggressive NPCs chase a player this close (in x and in y). */
+    private static final int CHASE_RANGE = 5;
+
+    private final GameMap map;
     private final int viewRange;
     private final int maxUsers;
     private final Player[] players;
@@ -21,19 +31,36 @@ final class World {
     private int freeHead;
     private int freeCount;
     private final Map<String, Player> byName = new HashMap<>();
+    /** Positions of every object, by id: players in [0, maxUsers), NPCs after. */
+    private final int[] xs;
+    private final int[] ys;
+    private final int idLimit;
+    private final Npcs npcs;
     private final SectorGrid grid;
+    private final TimerWheel timers;
+    private final long respawnNanos;
+    private final long npcActNanos;
     private final SplittableRandom random;
     private final Outboxes outboxes;
 
     private final IdList nearby = new IdList();
+    private final IdList targets = new IdList();
     private int[] viewCopy = new int[64];
     private final int[] mark;
     private int epoch;
+    /** The game loop's clock for this batch (timers are scheduled from it). */
+    long now;
 
-    World(int width, int height, int viewRange, int maxUsers, long seed, Outboxes outboxes) {
-        this.width = width;
-        this.height = height;
-        this.viewRange = viewRange;
+    long npcWakeUps;
+    long npcMoves;
+    long npcKills;
+
+    World(GameMap map, int viewRange, int maxUsers, int npcCount, int[] npcKinds, long npcActMs, long respawnMs,
+          long seed, Outboxes outboxes, TimerWheel timers) {
+        this.npcActNanos = npcActMs * 1_000_000L;
+        this.map = map;
+        // A range past the map's size sees the whole map; clamping keeps the sector math in int range.
+        this.viewRange = Math.min(viewRange, Math.max(map.width(), map.height()));
         this.maxUsers = maxUsers;
         this.players = new Player[maxUsers];
         this.freeIds = new int[maxUsers];
@@ -41,14 +68,28 @@ final class World {
             freeIds[i] = i;
         }
         this.freeCount = maxUsers;
-        this.mark = new int[maxUsers];
-        this.grid = new SectorGrid(width, height, viewRange);
+        this.idLimit = maxUsers + npcCount;
+        this.xs = new int[idLimit];
+        this.ys = new int[idLimit];
+        this.mark = new int[idLimit];
         this.random = new SplittableRandom(seed);
         this.outboxes = outboxes;
+        this.timers = timers;
+        this.respawnNanos = respawnMs * 1_000_000L;
+        this.grid = new SectorGrid(map.width(), map.height(), this.viewRange, xs, ys);
+        this.npcs = new Npcs(maxUsers, npcCount);
+        npcs.populate(map, random, xs, ys, npcKinds);
+        for (int i = 0; i < npcCount; i++) {
+            grid.add(npcs.firstId + i);
+        }
     }
 
     int online() {
         return maxUsers - freeCount;
+    }
+
+    int npcCount() {
+        return npcs.count;
     }
 
     /** Returns 0 on success or a SC_LOGIN_FAIL reason; on success the player is in the world. */
@@ -64,23 +105,20 @@ final class World {
         freeHead = (freeHead + 1) % maxUsers;
         freeCount--;
         Player p = new Player(id, name, wireName, s);
-        p.x = random.nextInt(width);
-        p.y = random.nextInt(height);
+        placeOnFreeTile(id);
         players[id] = p;
         byName.put(name, p);
         s.player = p;
-        Packets.loginInfo(outboxes.touch(s), p);
-        grid.add(p);
-        grid.collect(p.x, p.y, viewRange, id, players, nearby);
-        for (int i = 0, n = nearby.size(); i < n; i++) {
-            see(p, players[nearby.get(i)]);
-        }
+        s.loggedInAs = p;
+        Packets.loginInfo(outboxes.touch(s), p, xs[id], ys[id]);
+        grid.add(id);
+        enterViews(p);
         return 0;
     }
 
     void move(Player p, int direction, int moveTime) {
-        int x = p.x;
-        int y = p.y;
+        int x = xs[p.id];
+        int y = ys[p.id];
         switch (direction) {
             case DIR_UP: y--; break;
             case DIR_DOWN: y++; break;
@@ -88,35 +126,33 @@ final class World {
             case DIR_RIGHT: x++; break;
             default: break; // an unknown direction moves nowhere; the echo still goes out
         }
-        if (x >= 0 && x < width && y >= 0 && y < height && (x != p.x || y != p.y)) {
+        if (map.isFree(x, y) && (x != xs[p.id] || y != ys[p.id])) {
             relocate(p, x, y, moveTime);
         } else {
-            Packets.moveObject(outboxes.touch(p.session), p, moveTime);
+            Packets.moveObject(outboxes.touch(p.session), p.id, xs[p.id], ys[p.id], moveTime);
         }
     }
 
     void teleport(Player p) {
-        relocate(p, random.nextInt(width), random.nextInt(height), 0);
+        int tile = map.randomFreeTile(random);
+        relocate(p, GameMap.tileX(tile), GameMap.tileY(tile), 0);
     }
 
     void chat(Player p, byte[] text, int offset, int length) {
         Packets.chat(outboxes.touch(p.session), p.id, text, offset, length);
         viewCopy = p.view.copyTo(viewCopy);
         for (int i = 0, n = p.view.size(); i < n; i++) {
-            Packets.chat(outboxes.touch(players[viewCopy[i]].session), p.id, text, offset, length);
+            int id = viewCopy[i];
+            if (id < maxUsers) {
+                Packets.chat(outboxes.touch(players[id].session), p.id, text, offset, length);
+            }
         }
     }
 
-    /** Takes the player out of the world; everyone who saw it gets SC_REMOVE_OBJECT. */
+    /** Takes the player out of the world; every player who saw it gets SC_REMOVE_OBJECT. */
     void leave(Player p) {
-        viewCopy = p.view.copyTo(viewCopy);
-        for (int i = 0, n = p.view.size(); i < n; i++) {
-            Player q = players[viewCopy[i]];
-            q.view.remove(p.id);
-            Packets.removeObject(outboxes.touch(q.session), p.id);
-        }
-        p.view.clear();
-        grid.remove(p, players);
+        clearView(p, false);
+        grid.remove(p.id);
         byName.remove(p.name);
         players[p.id] = null;
         freeIds[(freeHead + freeCount) % maxUsers] = p.id;
@@ -124,26 +160,85 @@ final class World {
         p.session.player = null;
     }
 
-    private void relocate(Player p, int x, int y, int moveTime) {
-        p.x = x;
-        p.y = y;
-        grid.update(p, players);
-        Packets.moveObject(outboxes.touch(p.session), p, moveTime);
-
-        if (++epoch == 0) { // wrapped after 2^32 moves: old stamps could collide
-            java.util.Arrays.fill(mark, 0);
-            epoch = 1;
+    /** CS_ATTACK: hits every living NPC on the four tiles next to the player. */
+    void attack(Player p) {
+        int x = xs[p.id];
+        int y = ys[p.id];
+        grid.collect(x, y, 1, p.id, idLimit, targets); // not `nearby`: a kill below reuses that
+        for (int k = 0, n = targets.size(); k < n; k++) {
+            int id = targets.get(k);
+            if (id >= maxUsers && Math.abs(xs[id] - x) + Math.abs(ys[id] - y) == 1) {
+                int i = id - npcs.firstId;
+                if (npcs.state[i] != Npcs.DEAD) {
+                    npcs.hp[i] -= p.attackDamage();
+                    if (npcs.hp[i] <= 0) {
+                        killNpc(i, p);
+                    }
+                }
+            }
         }
-        int stamp = epoch;
-        grid.collect(x, y, viewRange, p.id, players, nearby);
+    }
+
+    /** A timer fired: {@code target} is the NPC index; stale handles (cancelled since) are ignored. */
+    void onTimer(int handle, int kind, int target) {
+        if (npcs.timer[target] != handle) {
+            return;
+        }
+        npcs.timer[target] = TimerWheel.NONE;
+        if (kind == TIMER_NPC_ACT) {
+            npcAct(target);
+        } else if (kind == TIMER_NPC_RESPAWN) {
+            respawnNpc(target);
+        }
+    }
+
+    // ---- views ----------------------------------------------------------------------------
+
+    /** The player just appeared at its position: it and everything around see each other. */
+    private void enterViews(Player p) {
+        grid.collect(xs[p.id], ys[p.id], viewRange, p.id, idLimit, nearby);
+        for (int i = 0, n = nearby.size(); i < n; i++) {
+            see(p, nearby.get(i));
+        }
+    }
+
+    /**
+     * Empties the player's view. Other players that saw it get SC_REMOVE_OBJECT; with
+     * {@code tellSelf} the player also gets SC_REMOVE_OBJECT for everything it saw.
+     */
+    private void clearView(Player p, boolean tellSelf) {
+        viewCopy = p.view.copyTo(viewCopy);
+        for (int i = 0, n = p.view.size(); i < n; i++) {
+            int id = viewCopy[i];
+            if (id >= maxUsers) {
+                unwatch(id - npcs.firstId);
+            } else {
+                Player q = players[id];
+                q.view.remove(p.id);
+                Packets.removeObject(outboxes.touch(q.session), p.id);
+            }
+            if (tellSelf) {
+                Packets.removeObject(outboxes.touch(p.session), id);
+            }
+        }
+        p.view.clear();
+    }
+
+    private void relocate(Player p, int x, int y, int moveTime) {
+        xs[p.id] = x;
+        ys[p.id] = y;
+        grid.update(p.id);
+        Packets.moveObject(outboxes.touch(p.session), p.id, x, y, moveTime);
+
+        int stamp = nextStamp();
+        grid.collect(x, y, viewRange, p.id, idLimit, nearby);
         for (int i = 0, n = nearby.size(); i < n; i++) {
             int id = nearby.get(i);
             mark[id] = stamp;
-            Player q = players[id];
-            if (p.view.contains(id)) {
-                Packets.moveObject(outboxes.touch(q.session), p, moveTime);
-            } else {
-                see(p, q);
+            if (!p.view.contains(id)) {
+                see(p, id);
+            } else if (id < maxUsers) {
+                Packets.moveObject(outboxes.touch(players[id].session), p.id, x, y, moveTime);
             }
         }
         if (p.view.size() > nearby.size()) {
@@ -151,24 +246,195 @@ final class World {
             for (int i = 0, n = p.view.size(); i < n; i++) {
                 int id = viewCopy[i];
                 if (mark[id] != stamp) {
-                    unsee(p, players[id]);
+                    unsee(p, id);
                 }
             }
         }
     }
 
-    /** p and q come into each other's view. */
-    private void see(Player p, Player q) {
-        p.view.add(q.id);
-        q.view.add(p.id);
-        Packets.addObject(outboxes.touch(p.session), q);
-        Packets.addObject(outboxes.touch(q.session), p);
+    private int nextStamp() {
+        if (++epoch == 0) { // wrapped after 2^32 moves: old stamps could collide
+            Arrays.fill(mark, 0);
+            epoch = 1;
+        }
+        return epoch;
     }
 
-    private void unsee(Player p, Player q) {
-        p.view.remove(q.id);
-        q.view.remove(p.id);
-        Packets.removeObject(outboxes.touch(p.session), q.id);
-        Packets.removeObject(outboxes.touch(q.session), p.id);
+    /** p comes to see object {@code id} (and, if it is a player, that player sees p). */
+    private void see(Player p, int id) {
+        p.view.add(id);
+        if (id >= maxUsers) {
+            int i = id - npcs.firstId;
+            Packets.addNpc(outboxes.touch(p.session), npcs, i, xs[id], ys[id]);
+            watch(i);
+        } else {
+            Player q = players[id];
+            q.view.add(p.id);
+            Packets.addPlayer(outboxes.touch(p.session), q, xs[id], ys[id]);
+            Packets.addPlayer(outboxes.touch(q.session), p, xs[p.id], ys[p.id]);
+        }
+    }
+
+    private void unsee(Player p, int id) {
+        p.view.remove(id);
+        Packets.removeObject(outboxes.touch(p.session), id);
+        if (id >= maxUsers) {
+            unwatch(id - npcs.firstId);
+        } else {
+            Player q = players[id];
+            q.view.remove(p.id);
+            Packets.removeObject(outboxes.touch(q.session), p.id);
+        }
+    }
+
+    // ---- NPCs -----------------------------------------------------------------------------
+
+    private void watch(int i) {
+        if (npcs.watchers[i]++ == 0 && npcs.state[i] == Npcs.SLEEPING) {
+            npcs.state[i] = Npcs.AWAKE;
+            npcs.timer[i] = timers.schedule(now + npcActNanos, TIMER_NPC_ACT, i);
+            npcWakeUps++;
+        }
+    }
+
+    /** The NPC goes back to sleep at its next act, not here: a watcher that comes straight back costs nothing. */
+    private void unwatch(int i) {
+        npcs.watchers[i]--;
+    }
+
+    private void npcAct(int i) {
+        if (npcs.state[i] != Npcs.AWAKE) {
+            return;
+        }
+        if (npcs.watchers[i] == 0) {
+            npcs.state[i] = Npcs.SLEEPING;
+            return;
+        }
+        int id = npcs.firstId + i;
+        int x = xs[id];
+        int y = ys[id];
+        Player prey = npcs.aggressive(i) ? nearestPlayer(x, y) : null;
+        if (prey != null && Math.abs(xs[prey.id] - x) + Math.abs(ys[prey.id] - y) == 1) {
+            hitPlayer(prey, npcs.damage(i));
+        } else if (prey != null) {
+            int dx = Integer.signum(xs[prey.id] - x);
+            int dy = Integer.signum(ys[prey.id] - y);
+            // Step along the longer axis first; a wall there tries the other one.
+            boolean xFirst = Math.abs(xs[prey.id] - x) >= Math.abs(ys[prey.id] - y);
+            if (!(xFirst ? tryStep(i, x + dx, y) : tryStep(i, x, y + dy))) {
+                if (xFirst ? dy != 0 : dx != 0) {
+                    tryStep(i, xFirst ? x : x + dx, xFirst ? y + dy : y);
+                }
+            }
+        } else {
+            switch (random.nextInt(4)) {
+                case DIR_UP: tryStep(i, x, y - 1); break;
+                case DIR_DOWN: tryStep(i, x, y + 1); break;
+                case DIR_LEFT: tryStep(i, x - 1, y); break;
+                default: tryStep(i, x + 1, y); break;
+            }
+        }
+        if (npcs.state[i] == Npcs.AWAKE) {
+            npcs.timer[i] = timers.schedule(now + npcActNanos, TIMER_NPC_ACT, i);
+        }
+    }
+
+    private Player nearestPlayer(int x, int y) {
+        grid.collect(x, y, CHASE_RANGE, -1, maxUsers, nearby);
+        Player best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (int k = 0, n = nearby.size(); k < n; k++) {
+            int id = nearby.get(k);
+            int d = Math.abs(xs[id] - x) + Math.abs(ys[id] - y);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = players[id];
+            }
+        }
+        return best;
+    }
+
+    /** Moves NPC {@code i} one tile if it is free, updating the views of the players around it. */
+    private boolean tryStep(int i, int x, int y) {
+        if (!map.isFree(x, y)) {
+            return false;
+        }
+        int id = npcs.firstId + i;
+        xs[id] = x;
+        ys[id] = y;
+        grid.update(id);
+        npcMoves++;
+        // One step away, so every player who saw it before is within R+1 of where it is now.
+        grid.collect(x, y, viewRange + 1, -1, maxUsers, nearby);
+        for (int k = 0, n = nearby.size(); k < n; k++) {
+            Player q = players[nearby.get(k)];
+            boolean inRange = Math.abs(xs[q.id] - x) <= viewRange && Math.abs(ys[q.id] - y) <= viewRange;
+            boolean seen = q.view.contains(id);
+            if (seen && inRange) {
+                Packets.moveObject(outboxes.touch(q.session), id, x, y, 0);
+            } else if (inRange) {
+                see(q, id);
+            } else if (seen) {
+                unsee(q, id);
+            }
+        }
+        return true;
+    }
+
+    private void killNpc(int i, Player killer) {
+        int id = npcs.firstId + i;
+        npcs.state[i] = Npcs.DEAD;
+        npcKills++;
+        timers.cancel(npcs.timer[i]);
+        grid.collect(xs[id], ys[id], viewRange, -1, maxUsers, nearby);
+        for (int k = 0, n = nearby.size(); k < n; k++) {
+            Player q = players[nearby.get(k)];
+            if (q.view.remove(id)) {
+                Packets.removeObject(outboxes.touch(q.session), id);
+            }
+        }
+        npcs.watchers[i] = 0;
+        grid.remove(id);
+        npcs.timer[i] = timers.schedule(now + respawnNanos, TIMER_NPC_RESPAWN, i);
+        killer.gainExp(npcs.exp(i));
+        Packets.statChange(outboxes.touch(killer.session), killer);
+    }
+
+    private void respawnNpc(int i) {
+        int id = npcs.firstId + i;
+        npcs.hp[i] = npcs.maxHp(i);
+        npcs.state[i] = Npcs.SLEEPING;
+        xs[id] = npcs.homeX[i];
+        ys[id] = npcs.homeY[i];
+        grid.add(id);
+        grid.collect(xs[id], ys[id], viewRange, -1, maxUsers, nearby);
+        for (int k = 0, n = nearby.size(); k < n; k++) {
+            see(players[nearby.get(k)], id);
+        }
+    }
+
+    private void hitPlayer(Player p, int damage) {
+        p.hp -= damage;
+        if (p.hp > 0) {
+            Packets.statChange(outboxes.touch(p.session), p);
+            return;
+        }
+        // Dead: everyone loses sight of it, and it comes back elsewhere with full hp and half its exp.
+        clearView(p, true);
+        p.exp /= 2;
+        p.hp = p.maxHp;
+        int tile = map.randomFreeTile(random);
+        xs[p.id] = GameMap.tileX(tile);
+        ys[p.id] = GameMap.tileY(tile);
+        grid.update(p.id);
+        Packets.moveObject(outboxes.touch(p.session), p.id, xs[p.id], ys[p.id], 0);
+        Packets.statChange(outboxes.touch(p.session), p);
+        enterViews(p);
+    }
+
+    private void placeOnFreeTile(int id) {
+        int tile = map.randomFreeTile(random);
+        xs[id] = GameMap.tileX(tile);
+        ys[id] = GameMap.tileY(tile);
     }
 }

@@ -75,6 +75,8 @@ public final class ManyToOneRing {
      * to retry, which is backpressure, or to drop, which it must then log).
      */
     public boolean write(int type, long session, byte[] src, int offset, int length) {
+        // Checked before the claim: a claimed record that is never published would stop the consumer for good.
+        java.util.Objects.checkFromIndexSize(offset, length, src.length);
         int at = claim(type, session, length);
         if (at < 0) {
             return false;
@@ -98,6 +100,7 @@ public final class ManyToOneRing {
 
     /** Writes one record whose payload is {@code src[offset, offset+length)}; src is not modified. */
     public boolean write(int type, long session, ByteBuffer src, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, src.capacity());
         int at = claim(type, session, length);
         if (at < 0) {
             return false;
@@ -114,7 +117,7 @@ public final class ManyToOneRing {
             throw new IllegalArgumentException("record payload " + payloadLength + " > max " + maxPayload());
         }
         int required = align(recordLength);
-        long head = (long) LONGS.get(buffer, headCacheAt);
+        long head = (long) LONGS.getAcquire(buffer, headCacheAt);
         long tail;
         int padding;
         int tailIndex;
@@ -125,7 +128,7 @@ public final class ManyToOneRing {
                 if (required > capacity - (int) (tail - head)) {
                     return -1;
                 }
-                LONGS.set(buffer, headCacheAt, head);
+                advanceHeadCache(head);
             }
             padding = 0;
             tailIndex = (int) tail & mask;
@@ -136,7 +139,7 @@ public final class ManyToOneRing {
                 if (required + toEnd > capacity - (int) (tail - head)) {
                     return -1;
                 }
-                LONGS.set(buffer, headCacheAt, head);
+                advanceHeadCache(head);
                 padding = toEnd;
             }
         } while (!LONGS.compareAndSet(buffer, tailAt, tail, tail + required + padding));
@@ -151,6 +154,17 @@ public final class ManyToOneRing {
         LONGS.set(buffer, tailIndex + SESSION_OFFSET, session);
         LONGS.set(buffer, tailIndex + TIMESTAMP_OFFSET, System.nanoTime());
         return tailIndex;
+    }
+
+    /**
+     * The cache only moves forward: a producer descheduled between reading head and storing it
+     * must not put back a value so old that {@code tail - head} no longer fits an int.
+     */
+    private void advanceHeadCache(long head) {
+        long cached = (long) LONGS.getAcquire(buffer, headCacheAt);
+        while (head > cached && !LONGS.weakCompareAndSetRelease(buffer, headCacheAt, cached, head)) {
+            cached = (long) LONGS.getAcquire(buffer, headCacheAt);
+        }
     }
 
     private void publish(int at, int payloadLength) {

@@ -5,9 +5,12 @@ import gameport.engine.NativeEngine;
 import gameport.engine.NativeLibrary;
 import gameport.engine.NioEngine;
 import gameport.game.GameLoop;
+import gameport.game.GameMap;
 import gameport.game.GameTimings;
-import java.nio.file.Path;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /** A running server: an engine plus the game thread. Start it, read its port, close it. */
@@ -21,9 +24,31 @@ public final class GameServer implements AutoCloseable {
     private final Thread gameThread;
     private final int port;
     private final StageHistograms histograms;
+    private final Failure failure;
     private boolean closed;
 
-    private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port, StageHistograms histograms) {
+    /** The first fatal error of a server thread; whoever waits on it stops the server. */
+    private static final class Failure {
+        private final CountDownLatch reported = new CountDownLatch(1);
+        private volatile Throwable cause;
+
+        void report(Throwable t) {
+            if (cause == null) {
+                cause = t;
+            }
+            reported.countDown();
+        }
+    }
+
+    /** Blocks until a server thread dies (the server no longer works) and returns why. */
+    public Throwable awaitFailure() throws InterruptedException {
+        failure.reported.await();
+        return failure.cause;
+    }
+
+    private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port, StageHistograms histograms,
+                       Failure failure) {
+        this.failure = failure;
         this.histograms = histograms;
         this.engine = engine;
         this.loop = loop;
@@ -34,7 +59,15 @@ public final class GameServer implements AutoCloseable {
     /** Validates the config, binds, starts the engine and the game thread; returns once listening. */
     public static GameServer start(ServerConfig config) throws IOException {
         config.validate();
-        Engine engine = createEngine(config);
+        long worldStart = System.nanoTime();
+        GameMap map = loadOrGenerateMap(config);
+        Failure failure = new Failure();
+        Engine engine = createEngine(config, failure::report);
+        GameTimings timings = new GameTimings();
+        GameLoop loop = new GameLoop(engine, config, map, timings, failure::report);
+        LOG.info(String.format("world ready in %d ms: map %dx%d with %d walls (%s), %d NPCs",
+                (System.nanoTime() - worldStart) / 1_000_000, map.width(), map.height(), map.wallTiles(),
+                config.mapFile != null ? config.mapFile : "generated, seed " + config.seed, config.npcs));
         int port;
         try {
             port = engine.start(config.host, config.port);
@@ -42,7 +75,6 @@ public final class GameServer implements AutoCloseable {
             engine.close();
             throw new IOException("cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(), e);
         }
-        GameTimings timings = new GameTimings();
         StageHistograms histograms = null;
         if (config.histogramDir != null) {
             try {
@@ -52,16 +84,28 @@ public final class GameServer implements AutoCloseable {
                 throw new IOException("--histogram-dir " + config.histogramDir + ": " + e.getMessage(), e);
             }
         }
-        GameLoop loop = new GameLoop(engine, config, timings);
         Thread thread = new Thread(loop, "gameport-game");
         thread.start();
         LOG.info("listening on " + config.host + ":" + port + " with the " + engine.name() + " engine; map "
                 + config.width + "x" + config.height + ", view range " + config.viewRange
                 + ", max users " + config.maxUsers);
-        return new GameServer(engine, loop, thread, port, histograms);
+        return new GameServer(engine, loop, thread, port, histograms, failure);
     }
 
-    private static Engine createEngine(ServerConfig config) throws EngineUnavailableException {
+    /** The map from --map, or one generated from the seed; a --map file also sets the size. */
+    private static GameMap loadOrGenerateMap(ServerConfig config) throws IOException {
+        GameMap map;
+        if (config.mapFile != null) {
+            map = GameMap.load(Path.of(config.mapFile));
+            config.width = map.width();
+            config.height = map.height();
+        } else {
+            map = GameMap.generate(config.width, config.height, config.wallDensity, config.seed);
+        }
+        return map;
+    }
+
+    private static Engine createEngine(ServerConfig config, Consumer<Throwable> onFatal) throws EngineUnavailableException {
         // Room beyond max users, so a client over the limit still hears "server full".
         int maxSessions = config.maxUsers + Math.max(64, config.maxUsers / 10);
         boolean nativeWanted = !config.engine.equals("java");
@@ -75,7 +119,20 @@ public final class GameServer implements AutoCloseable {
         if (nativeWanted) {
             return new NativeEngine(config.workers, config.maxPendingBytes, maxSessions, EVENT_RING_BYTES, REQUEST_RING_BYTES);
         }
-        return new NioEngine(maxSessions, config.maxPendingBytes, EVENT_RING_BYTES, REQUEST_RING_BYTES);
+        return new NioEngine(maxSessions, config.maxPendingBytes, EVENT_RING_BYTES, REQUEST_RING_BYTES, onFatal);
+    }
+
+    /** NPC wake-ups, moves and kills since start, as of the game thread's last busy batch. */
+    public long npcWakeUps() {
+        return loop.npcWakeUps();
+    }
+
+    public long npcMoves() {
+        return loop.npcMoves();
+    }
+
+    public long npcKills() {
+        return loop.npcKills();
     }
 
     public int port() {
@@ -95,7 +152,6 @@ public final class GameServer implements AutoCloseable {
         closed = true;
         loop.stop();
         try {
-            loop.awaitStopped();
             gameThread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -11,7 +11,16 @@ public final class ServerConfig {
     public int height = 2000;
     public int viewRange = 7;
     public int maxUsers = 10_000;
-    public int npcs = 0;
+    public int npcs = 200_000;
+    /** Share of wall tiles in the generated map (ignored with mapFile). */
+    public double wallDensity = 0.05;
+    /** A map file (docs/MAP_FORMAT.md); null = generate one from seed and wallDensity. */
+    public String mapFile;
+    public long npcRespawnMs = 30_000;
+    /** How often an awake NPC acts. */
+    public long npcActMs = 1000;
+    /** NPC kinds that spawn (1 slime: wanders; 2 orc and 3 troll: chase and hit), mixed 6:3:1. */
+    public String npcKinds = "1,2,3";
     public long idleTimeoutMs = 60_000;
     public long seed = 1;
     public int statsIntervalS = 10;
@@ -29,6 +38,25 @@ public final class ServerConfig {
     public ServerConfig viewRange(int v) { viewRange = v; return this; }
     public ServerConfig maxUsers(int v) { maxUsers = v; return this; }
     public ServerConfig npcs(int v) { npcs = v; return this; }
+    public ServerConfig wallDensity(double v) { wallDensity = v; return this; }
+    public ServerConfig mapFile(String v) { mapFile = v; return this; }
+    public ServerConfig npcRespawnMs(long v) { npcRespawnMs = v; return this; }
+    public ServerConfig npcActMs(long v) { npcActMs = v; return this; }
+    public ServerConfig npcKinds(String v) { npcKinds = v; return this; }
+
+    /** The kinds --npc-kinds names, e.g. {1, 2}. */
+    public int[] npcKindList() {
+        String[] parts = npcKinds.split(",");
+        int[] kinds = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                kinds[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                kinds[i] = -1;
+            }
+        }
+        return kinds;
+    }
     public ServerConfig idleTimeoutMs(long v) { idleTimeoutMs = v; return this; }
     public ServerConfig seed(long v) { seed = v; return this; }
     public ServerConfig statsIntervalS(int v) { statsIntervalS = v; return this; }
@@ -41,9 +69,15 @@ public final class ServerConfig {
         require(height >= 1 && height <= Short.MAX_VALUE + 1, "--height must be 1..32768");
         require(port >= 0 && port <= 65535, "--port must be 0..65535");
         require(viewRange >= 0, "--view-range must be >= 0");
-        require(maxUsers >= 1, "--max-users must be >= 1");
-        require(npcs == 0, "--npcs must be 0: NPCs are not implemented yet");
-        require(idleTimeoutMs >= 1, "--idle-timeout-ms must be >= 1");
+        require(maxUsers >= 1 && maxUsers <= 1_000_000, "--max-users must be 1..1000000");
+        require(npcs >= 0 && npcs <= 2_000_000, "--npcs must be 0..2000000");
+        require(wallDensity >= 0 && wallDensity <= 0.25, "--wall-density must be 0..0.25");
+        require(npcRespawnMs >= 1 && npcRespawnMs <= 86_400_000L, "--npc-respawn-ms must be 1..86400000");
+        require(npcActMs >= 10 && npcActMs <= 60_000, "--npc-act-ms must be 10..60000");
+        for (int k : npcKindList()) {
+            require(k >= 1 && k <= 3, "--npc-kinds must list kinds 1..3, e.g. 1,2,3");
+        }
+        require(idleTimeoutMs >= 1 && idleTimeoutMs <= 1_000_000_000L, "--idle-timeout-ms must be 1..1000000000");
         require(statsIntervalS >= 0, "--stats-interval-s must be >= 0 (0 = off)");
         require(maxPendingBytes >= 4096, "--max-pending-bytes must be >= 4096");
         require(engine.equals("auto") || engine.equals("java") || engine.equals("native"),

@@ -21,9 +21,12 @@ public final class ServerFixture implements AutoCloseable {
         this.port = server.port();
     }
 
-    /** Test defaults: loopback, any port, no stats, a long idle timeout; map and view as the test sets. */
+    /**
+     * Test defaults: loopback, any port, no stats, a long idle timeout, an open map without NPCs
+     * (the world tests add walls and NPCs); map and view as the test sets.
+     */
     public static ServerConfig config(String engine) {
-        return new ServerConfig().engine(engine).host("127.0.0.1").port(0).statsIntervalS(0)
+        return new ServerConfig().engine(engine).host("127.0.0.1").port(0).statsIntervalS(0).npcs(0).wallDensity(0)
                 .idleTimeoutMs(60_000).seed(12345).width(100).height(100).viewRange(7).maxUsers(10_000);
     }
 

@@ -1,0 +1,116 @@
+package gameport.game;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+/**
+ * Every NPC's state in primitive arrays indexed by {@code id - firstId}: no object per NPC, so
+ * 200,000 of them cost a few megabytes and nothing at all while they sleep. Positions live in
+ * the world's shared {@code xs}/{@code ys} arrays.
+ */
+final class Npcs {
+    static final byte SLEEPING = 0;
+    static final byte AWAKE = 1;
+    static final byte DEAD = 2;
+
+    /** Visual kinds (SC_ADD_OBJECT visual): 1 wanders and never attacks; 2 and 3 chase and hit. */
+    static final int KIND_SLIME = 1;
+    static final int KIND_ORC = 2;
+    static final int KIND_TROLL = 3;
+    private static final byte[][] KIND_NAMES = {
+        {}, "Slime ".getBytes(StandardCharsets.US_ASCII), "Orc ".getBytes(StandardCharsets.US_ASCII),
+        "Troll ".getBytes(StandardCharsets.US_ASCII),
+    };
+    private static final int[] KIND_MAX_HP = {0, 30, 60, 120};
+    private static final int[] KIND_DAMAGE = {0, 0, 5, 12};
+    private static final int[] KIND_EXP = {0, 10, 25, 60};
+    private static final int[] KIND_WEIGHT = {0, 6, 3, 1};
+
+    final int firstId;
+    final int count;
+    final byte[] kind;
+    final byte[] state;
+    final int[] hp;
+    final int[] homeX;
+    final int[] homeY;
+    /** Players that have this NPC in view; it sleeps while this is 0. */
+    final int[] watchers;
+    /** Its pending act or respawn timer (TimerWheel handle) or TimerWheel.NONE. */
+    final int[] timer;
+
+    Npcs(int firstId, int count) {
+        this.firstId = firstId;
+        this.count = count;
+        this.kind = new byte[count];
+        this.state = new byte[count];
+        this.hp = new int[count];
+        this.homeX = new int[count];
+        this.homeY = new int[count];
+        this.watchers = new int[count];
+        this.timer = new int[count];
+        java.util.Arrays.fill(timer, TimerWheel.NONE);
+    }
+
+    /**
+     * Places every NPC on a random free tile (its home) with a kind from {@code kinds}, weighted
+     * 6:3:1 for slimes, orcs and trolls.
+     */
+    void populate(GameMap map, SplittableRandom random, int[] xs, int[] ys, int[] kinds) {
+        int[] weights = new int[kinds.length];
+        int total = 0;
+        for (int k = 0; k < kinds.length; k++) {
+            total += KIND_WEIGHT[kinds[k]];
+            weights[k] = total;
+        }
+        for (int i = 0; i < count; i++) {
+            int tile = map.randomFreeTile(random);
+            int x = GameMap.tileX(tile);
+            int y = GameMap.tileY(tile);
+            xs[firstId + i] = homeX[i] = x;
+            ys[firstId + i] = homeY[i] = y;
+            int roll = random.nextInt(total);
+            int k = 0;
+            while (roll >= weights[k]) {
+                k++;
+            }
+            kind[i] = (byte) kinds[k];
+            hp[i] = maxHp(i);
+        }
+    }
+
+    boolean isNpc(int id) {
+        return id >= firstId && id < firstId + count;
+    }
+
+    int maxHp(int i) {
+        return KIND_MAX_HP[kind[i]];
+    }
+
+    int damage(int i) {
+        return KIND_DAMAGE[kind[i]];
+    }
+
+    int exp(int i) {
+        return KIND_EXP[kind[i]];
+    }
+
+    boolean aggressive(int i) {
+        return kind[i] != KIND_SLIME;
+    }
+
+    /** The NPC's name as it goes on the wire, e.g. "Orc 200123", NUL-padded to 20 bytes; no allocation. */
+    void writeName(int i, byte[] into, int at) {
+        byte[] prefix = KIND_NAMES[kind[i]];
+        System.arraycopy(prefix, 0, into, at, prefix.length);
+        int end = at + prefix.length;
+        int id = firstId + i;
+        int digits = 1;
+        for (int v = id; v >= 10; v /= 10) {
+            digits++;
+        }
+        for (int d = end + digits - 1, v = id; d >= end; d--, v /= 10) {
+            into[d] = (byte) ('0' + v % 10);
+        }
+        java.util.Arrays.fill(into, end + digits, at + 20, (byte) 0);
+    }
+}
