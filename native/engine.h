@@ -1,6 +1,6 @@
-/* The engine's C API: what jni_bridge.cpp and the native tests call. Every
- * OS backend (io_uring here, IOCP later) implements exactly this; nothing in
- * it names an OS object. The two rings' memory belongs to the caller (Java
+/* The engine's C API: what jni_bridge.cpp and the native tests call. Both OS
+ * backends (io_uring on Linux, IOCP on Windows) implement exactly this, through
+ * the shared engine_api.cpp / engine_core.h; nothing in it names an OS object. The two rings' memory belongs to the caller (Java
  * direct buffers, laid out as RingDescriptor.java says) and must stay valid and
  * unmoved until gp_engine_destroy returns. */
 #ifndef GAMEPORT_ENGINE_H
@@ -63,7 +63,8 @@ int32_t gp_engine_probe(char* err, size_t err_len);
  * returns less than an earlier one (per bucket). */
 int32_t gp_engine_send_latency_counts(gp_engine* engine, int64_t* out, int32_t n);
 
-/* "io_uring (SINGLE_ISSUER|DEFER_TASKRUN), 1 worker(s)"; valid after start. */
+/* "io_uring (SINGLE_ISSUER|DEFER_TASKRUN), 1 worker(s)" or
+ * "IOCP (GetQueuedCompletionStatusEx, AcceptEx), 1 worker(s)"; valid after start. */
 const char* gp_engine_describe(gp_engine* engine);
 
 #ifdef __cplusplus

@@ -50,7 +50,9 @@ JNIEXPORT jlong JNICALL Java_gameport_engine_NativeEngine_create0(JNIEnv* env, j
         throw_new(env, "java/lang/IllegalArgumentException", "rings must be direct buffers of capacity + 512 bytes");
         return 0;
     }
-    gp_engine_config config{workers, max_pending_bytes, max_sessions};
+    // jint is `long` on Windows, `int` on Linux: 32 bits either way.
+    gp_engine_config config{static_cast<int32_t>(workers), static_cast<int32_t>(max_pending_bytes),
+                            static_cast<int32_t>(max_sessions)};
     char err[256];
     gp_engine* e = gp_engine_create(&config, ev, ev_cap, rq, rq_cap, err, sizeof err);
     if (!e) {
@@ -67,7 +69,8 @@ JNIEXPORT jint JNICALL Java_gameport_engine_NativeEngine_start0(JNIEnv* env, jcl
     const std::string host_copy = h ? h : "";
     if (h) env->ReleaseStringUTFChars(host, h);
     char err[256];
-    const int32_t bound = gp_engine_start(engine_of(handle), host_copy.c_str(), port, err, sizeof err);
+    const int32_t bound =
+        gp_engine_start(engine_of(handle), host_copy.c_str(), static_cast<int32_t>(port), err, sizeof err);
     if (bound < 0) throw_new(env, "java/io/IOException", err);
     return bound;
 }

@@ -10,12 +10,12 @@
 //   plain get/set                         -> relaxed (only where Java is plain)
 #pragma once
 
-#include <time.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+
+#include "clock.h"
 
 namespace gameport {
 
@@ -56,14 +56,8 @@ constexpr int64_t make_session(uint32_t slot, uint32_t generation) {
     return static_cast<int64_t>((static_cast<uint64_t>(generation) << 32) | slot);
 }
 
-// The record timestamp clock. CLOCK_MONOTONIC because Java's System.nanoTime()
-// reads it too on Linux, so the two sides' stamps compare; a vDSO call, cheap
-// enough to read once per record. (A Windows backend must match Java's QPC.)
-inline int64_t monotonic_nanos() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+// Record timestamps: monotonic_nanos() of clock.h (the clock Java's
+// System.nanoTime() reads on this platform).
 
 // A view over `capacity + kTrailerLength` bytes owned by someone else (a Java
 // direct buffer, or native memory for the engine's internal rings). The memory

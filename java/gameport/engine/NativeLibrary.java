@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * Loads {@code libgameport} once: from the path in the system property {@value #PROPERTY} if set,
  * else from inside the jar ({@code /native/<os>-<arch>/libgameport.so}, copied to a temp file),
- * then checks that io_uring really works here (io_uring_setup can be refused, e.g. by a container's
+ * then checks that the completion engine really works here (io_uring on Linux, IOCP on Windows) (io_uring_setup can be refused, e.g. by a container's
  * seccomp profile). Never throws: {@link #unavailableReason()} says why the native engine cannot run.
  */
 public final class NativeLibrary {
@@ -32,7 +32,7 @@ public final class NativeLibrary {
         return UNAVAILABLE_REASON;
     }
 
-    /** Throws with the reason unless the library is loaded and io_uring works. */
+    /** Throws with the reason unless the library is loaded and its completion engine works. */
     static void require() {
         if (UNAVAILABLE_REASON != null) {
             throw new IllegalStateException("native engine unavailable: " + UNAVAILABLE_REASON);
@@ -93,6 +93,6 @@ public final class NativeLibrary {
         }
     }
 
-    /** Null if an io_uring can be created here, else e.g. "io_uring_setup failed: Operation not permitted". */
+    /** Null if the completion engine can be created here (io_uring, IOCP), else e.g. "io_uring_setup failed: Operation not permitted". */
     private static native String probe0();
 }

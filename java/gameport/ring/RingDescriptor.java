@@ -26,9 +26,9 @@ package gameport.ring;
  *     +---------------+---------------+-------------------------------+-------------------------------+---------
  *     length = 24 + payload bytes (not aligned); the record occupies align8(length) bytes.
  *     session = generation << 32 | slot index.
- *     timestamp = CLOCK_MONOTONIC nanoseconds when the producer wrote the record (Java's
- *     System.nanoTime() reads the same clock on Linux), so the consumer can time the record's
- *     stay in the ring; a request's timestamp also starts its request -> send-completed timer.
+ *     timestamp = nanoseconds on the clock System.nanoTime() reads (CLOCK_MONOTONIC on Linux,
+ *     QueryPerformanceCounter on Windows: native/clock.h) when the producer wrote the record, so
+ *     the consumer can time the record's stay in the ring; a request's timestamp also starts its request -> send-completed timer.
  * </pre>
  *
  * <p>Publication: a producer claims space by CAS on {@code tail}, writes {@code -length} into the

@@ -1,0 +1,96 @@
+// engine.h's C functions, the same on every platform: argument checks, then
+// EngineCore and the backend that create_os_engine() returns.
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "engine.h"
+#include "engine_core.h"
+
+using gameport::EngineCore;
+using gameport::Ring;
+
+struct gp_engine {
+    std::unique_ptr<EngineCore> impl;
+};
+
+extern "C" {
+
+gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory, int32_t events_capacity,
+                            void* requests_memory, int32_t requests_capacity, char* err, size_t err_len) {
+    if (!config || config->workers < 1 || config->workers > 64) {
+        gameport::copy_err(err, err_len, "workers must be 1..64");
+        return nullptr;
+    }
+    if (config->max_sessions < 1 || static_cast<uint32_t>(config->max_sessions) > gameport::kMaxSlots) {
+        gameport::copy_err(err, err_len, "max sessions must be 1..16777216");
+        return nullptr;
+    }
+    if (config->max_pending_bytes < 1) {
+        gameport::copy_err(err, err_len, "max pending bytes must be >= 1");
+        return nullptr;
+    }
+    if (!events_memory || !requests_memory || !Ring::valid_capacity(events_capacity) ||
+        !Ring::valid_capacity(requests_capacity)) {
+        gameport::copy_err(err, err_len, "ring memory missing or capacity not a power of two >= 4096");
+        return nullptr;
+    }
+    if ((reinterpret_cast<uintptr_t>(events_memory) | reinterpret_cast<uintptr_t>(requests_memory)) & 7) {
+        gameport::copy_err(err, err_len, "ring memory must be 8-byte aligned");
+        return nullptr;
+    }
+    std::string e;
+    std::unique_ptr<EngineCore> impl =
+        gameport::create_os_engine(*config, events_memory, events_capacity, requests_memory, requests_capacity, &e);
+    if (!impl) {
+        gameport::copy_err(err, err_len, e);
+        return nullptr;
+    }
+    auto* handle = new gp_engine;
+    handle->impl = std::move(impl);
+    return handle;
+}
+
+int32_t gp_engine_start(gp_engine* h, const char* host, int32_t port, char* err, size_t err_len) {
+    std::string e;
+    const int32_t bound = h->impl->start(host, port, &e);
+    if (bound < 0) gameport::copy_err(err, err_len, e);
+    return bound;
+}
+
+void gp_engine_wake_requests(gp_engine* h) { h->impl->workers[0]->wake(); }
+
+void gp_engine_await_events(gp_engine* h, int64_t timeout_nanos) {
+    h->impl->await_events(timeout_nanos < 0 ? 0 : timeout_nanos);
+}
+
+void gp_engine_stop(gp_engine* h) { h->impl->stop(); }
+
+void gp_engine_destroy(gp_engine* h) {
+    if (!h) return;
+    h->impl->stop();
+    delete h;  // the backend's destructor frees its workers and OS objects
+}
+
+int32_t gp_engine_probe(char* err, size_t err_len) {
+    std::string e;
+    if (gameport::probe_os(&e) != 0) {
+        gameport::copy_err(err, err_len, e);
+        return -1;
+    }
+    return 0;
+}
+
+const char* gp_engine_describe(gp_engine* h) { return h->impl->description.c_str(); }
+
+int32_t gp_engine_send_latency_counts(gp_engine* h, int64_t* out, int32_t n) {
+    if (out && n > 0) {
+        std::fill(out, out + std::min(n, GP_SEND_LATENCY_BUCKETS), int64_t{0});
+        // The workers vector is fixed from create to destroy; each histogram
+        // tolerates this concurrent read (see latency::Histogram).
+        for (const auto& w : h->impl->workers) w->send_latency().add_to(out, n);
+    }
+    return GP_SEND_LATENCY_BUCKETS;
+}
+
+}  // extern "C"

@@ -1,0 +1,231 @@
+// What every backend of engine.h shares: the engine's shared state and
+// lifecycle (EngineCore) and one worker's session state machine (WorkerCore).
+// No OS calls here. A backend (uring_engine.cpp, iocp_engine.cpp) derives from
+// both and supplies only the OS operations: the virtual os_* hooks and the
+// EngineCore pure virtuals, plus create_os_engine() and probe_os().
+//
+// Threads and ownership (the same on every platform):
+//  - The game thread writes the requests ring and consumes the events ring.
+//  - Worker 0 is the requests ring's only consumer. A request for a slot owned
+//    by worker k > 0 is copied into worker k's private inbox ring (same ring
+//    code, native memory), so each session is touched by its own worker only
+//    and the session table needs no locks.
+//  - Every worker produces into the events ring (many-to-one, CAS on tail).
+//
+// Wake-ups (never per packet): a worker that runs out of work announces its
+// sleep on its inbox (Ring::prepare_to_sleep) and blocks in the OS wait;
+// whoever publishes into that inbox wakes it (WorkerCore::wake) only if
+// Ring::consumer_needs_wake() says so. After each completion batch a worker
+// that published events does the same toward the game thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine.h"
+#include "latency.h"
+#include "ring.h"
+#include "session_table.h"
+
+#if defined(_WIN32)
+#define GP_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#define GP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
+
+namespace gameport {
+
+// CloseReason.java codes.
+enum : int32_t {
+    kPeerClosed = 0,
+    kProtocolError = 1,
+    kSlowConsumer = 2,
+    kIoError = 3,
+    kServerShutdown = 6,
+};
+
+constexpr uint32_t kMaxSlots = 1u << 24;          // session index fits 24 bits (completion keys)
+constexpr int64_t kRetryNanos = 1'000'000;        // event ring full: look again in 1 ms
+constexpr int64_t kTickNanos = 50'000'000;        // lingering / stopping / paused accept: look every 50 ms
+constexpr int64_t kLingerMs = 2000;               // CLOSE with queued bytes: flush for at most this
+constexpr int64_t kShutdownPublishMs = 1000;      // stop(): try to deliver CLOSED for this long
+constexpr int kRequestsPerDrain = 4096;
+
+int64_t now_ms();
+void log_line(const char* fmt, ...) GP_PRINTF(1, 2);
+void copy_err(char* err, size_t len, const std::string& msg);
+
+class WorkerCore;
+
+class EngineCore {
+public:
+    EngineCore(const gp_engine_config& c, void* ev, int32_t ev_cap, void* rq, int32_t rq_cap);
+    virtual ~EngineCore();
+    EngineCore(const EngineCore&) = delete;
+    EngineCore& operator=(const EngineCore&) = delete;
+
+    // Shared lifecycle (engine.h): binds through open_listener, starts every
+    // worker and waits until each reports ready. Returns the port or -1.
+    int32_t start(const char* host, int32_t port, std::string* err);
+    // Idempotent: tells the workers, joins them, closes the listener.
+    void stop();
+
+    // ---- the OS part ----
+    virtual bool open_listener(const char* host, int32_t port, int32_t* bound_port, std::string* err) = 0;
+    virtual void close_listener() = 0;
+    // Any worker thread: the game thread may be asleep in await_events.
+    virtual void wake_game() = 0;
+    virtual void await_events(int64_t timeout_nanos) = 0;
+    // One line for gp_engine_describe, after every worker started.
+    virtual std::string describe() = 0;
+
+    const gp_engine_config config;
+    Ring events;
+    Ring requests;
+    SessionTable table;
+    // Fixed from create to destroy (the backend fills it in create_os_engine).
+    std::vector<std::unique_ptr<WorkerCore>> workers;
+    // Release on stop(), acquire in each worker's loop: what stop() wrote
+    // before is visible to a worker that sees true.
+    std::atomic<bool> stopping{false};
+    std::string description;
+
+private:
+    std::mutex lifecycle_;
+    bool started_ = false;
+    bool stopped_ = false;
+};
+
+class WorkerCore {
+public:
+    WorkerCore(EngineCore* engine, uint32_t index);
+    virtual ~WorkerCore();
+    WorkerCore(const WorkerCore&) = delete;
+    WorkerCore& operator=(const WorkerCore&) = delete;
+
+    // Worker 0 reads the requests ring itself; the others get a private inbox.
+    bool init_inbox(std::string* err);
+    // Starts the thread and waits for os_thread_init's verdict.
+    bool start(std::string* err);
+    void join();
+    // Any thread: ends the worker's OS wait (it then looks at its inbox and the stop flag).
+    virtual void wake() = 0;
+
+    uint32_t index() const { return index_; }
+    // Request -> send-completed, us. Written by this worker only; read by
+    // gp_engine_send_latency_counts on any thread (latency::Histogram says how).
+    const latency::Histogram& send_latency() const { return send_latency_; }
+
+protected:
+    // ---- for the OS part, on the worker thread ----
+
+    // A connection came in: takes a slot, runs os_attach, publishes ACCEPTED
+    // and arms the first receive. False (the caller closes the handle) when
+    // stopping or when this worker's share of the table is full.
+    bool session_accepted(int64_t handle, std::string peer);
+    // The session's receive ended: ok with bytes > 0 (data), ok with 0 bytes
+    // (the peer's FIN), or !ok with an OS error code for os_error_text.
+    void recv_done(uint32_t slot, bool ok, size_t bytes, int error);
+    void send_done(uint32_t slot, bool ok, size_t bytes, int error);
+    // The separate cancel operation of os_cancel (when it returned true) ended.
+    void cancel_done(uint32_t slot);
+    // The live session a completion names, or nullptr (logged) if its slot was
+    // reused: every operation ends before its slot is released, so this only
+    // keeps a logic error from writing into a stranger's session.
+    Session* session_for(uint32_t slot, uint32_t generation, unsigned op);
+    bool stopping() const { return stopping_; }
+    // Publishes and wakes the game now (before a long OS call, say).
+    void wake_game_if_published();
+
+    EngineCore* const engine_;
+
+    // ---- the OS part ----
+
+    // On the new thread, before anything else: create per-thread OS objects.
+    virtual bool os_thread_init(std::string* err) = 0;
+    // Ties a freshly accepted session to this worker's completion mechanism.
+    virtual bool os_attach(uint32_t slot, Session& s) = 0;
+    // Start an asynchronous receive into buf / send of data. False with an OS
+    // error code in *error if it failed at once (no completion will come).
+    virtual bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) = 0;
+    virtual bool os_send(uint32_t slot, Session& s, const uint8_t* data, size_t len, int* error) = 0;
+    // Make every operation in flight on the session complete soon. True if a
+    // separate cancel operation will report through cancel_done.
+    virtual bool os_cancel(uint32_t slot, Session& s) = 0;
+    virtual void os_shutdown_write(Session& s) = 0;
+    // Nothing is in flight any more: release the OS handle (s.handle >= 0).
+    virtual void os_close(Session& s) = 0;
+    // stop() was seen: stop accepting.
+    virtual void os_begin_shutdown() = 0;
+    // While stopping with no session left: true once no OS operation of the
+    // worker's own (accept, wake-up) is outstanding, so the thread may end.
+    virtual bool os_quiesced() = 0;
+    // Once per loop turn; true if the OS part needs a turn at least every kTickNanos.
+    virtual bool os_tick(int64_t now) = 0;
+    // Completions already fetched but not handled yet (then never block).
+    virtual bool os_has_backlog() = 0;
+    // Submit what is queued; if block, wait for a completion or the timeout
+    // (< 0: none) or wake(). Then os_dispatch handles what arrived.
+    virtual void os_wait(bool block, int64_t timeout_nanos) = 0;
+    virtual void os_dispatch() = 0;
+    virtual std::string os_error_text(const char* what, int error) = 0;
+
+private:
+    void thread_main();
+    void run_loop();
+    bool drain_inbox();
+    bool handle_request(int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload, int32_t length);
+    void process_retries();
+    void process_lingering(int64_t now);
+    void submit_recv(uint32_t slot);
+    void submit_send(uint32_t slot);
+    void mark_dirty(uint32_t slot);
+    void flush_dirty_sends();
+    enum class Publish { kDone, kBlocked, kBad };
+    Publish publish_packets(Session& s, uint32_t slot, std::string* reason);
+    void after_receive(uint32_t slot);
+    void begin_teardown(uint32_t slot);
+    void maybe_finish(uint32_t slot);
+    void add_retry(uint32_t slot);
+    void begin_shutdown();
+
+    const uint32_t index_;
+    Ring inbox_;
+    void* inbox_memory_ = nullptr;  // owned when index_ > 0
+    std::thread thread_;
+    latency::Histogram send_latency_;
+
+    // Start-up hand-shake with start() (OS objects may be per thread).
+    std::mutex start_mutex_;
+    std::condition_variable start_cv_;
+    int start_state_ = 0;  // 0 pending, 1 ok, -1 failed
+    std::string start_error_;
+
+    bool stopping_ = false;
+    int64_t stop_deadline_ms_ = 0;
+    bool published_events_ = false;
+    bool inbox_blocked_ = false;
+    int64_t table_full_log_ms_ = 0;
+    uint64_t dropped_closed_ = 0;
+    std::vector<uint32_t> retry_;
+    std::vector<uint32_t> lingering_;
+    std::vector<uint32_t> dirty_;
+    std::vector<uint8_t> send_dirty_;  // per slot, indexed by slot
+    std::vector<bool> touched_workers_;
+};
+
+// ---- each backend defines these two ----
+
+// The platform's engine with its workers created (not started), or nullptr with *err.
+std::unique_ptr<EngineCore> create_os_engine(const gp_engine_config& config, void* ev, int32_t ev_cap, void* rq,
+                                             int32_t rq_cap, std::string* err);
+// 0 if this machine can run the engine, else -1 with *err.
+int probe_os(std::string* err);
+
+}  // namespace gameport

@@ -1,0 +1,467 @@
+// One worker's session state machine, the same on every platform: requests
+// from the game, packets cut out of received bytes, one send in flight per
+// session, linger on CLOSE, teardown and the CLOSED event. The OS part starts
+// operations through the os_* hooks and reports their ends through
+// recv_done / send_done / cancel_done (engine_core.h).
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "engine_core.h"
+
+namespace gameport {
+
+WorkerCore::WorkerCore(EngineCore* engine, uint32_t index) : engine_(engine), index_(index) {
+    send_dirty_.assign(engine->table.capacity(), 0);
+    touched_workers_.assign(static_cast<size_t>(engine->config.workers), false);
+}
+
+WorkerCore::~WorkerCore() {
+    if (inbox_memory_) ::operator delete(inbox_memory_, std::align_val_t(ringlayout::kCacheLine));
+}
+
+bool WorkerCore::init_inbox(std::string* err) {
+    if (index_ == 0) {
+        inbox_ = engine_->requests;
+        return true;
+    }
+    const int32_t cap = engine_->requests.capacity();
+    const size_t bytes = static_cast<size_t>(cap) + ringlayout::kTrailerLength;
+    // Aligned new, not aligned_alloc: the Windows C runtime has no aligned_alloc.
+    inbox_memory_ = ::operator new(bytes, std::align_val_t(ringlayout::kCacheLine), std::nothrow);
+    if (!inbox_memory_) {
+        *err = "out of memory for a worker inbox";
+        return false;
+    }
+    std::memset(inbox_memory_, 0, bytes);
+    inbox_ = Ring(inbox_memory_, cap);
+    return true;
+}
+
+bool WorkerCore::start(std::string* err) {
+    thread_ = std::thread([this] { thread_main(); });
+    std::unique_lock<std::mutex> lock(start_mutex_);
+    start_cv_.wait(lock, [this] { return start_state_ != 0; });
+    if (start_state_ < 0) {
+        *err = start_error_;
+        return false;
+    }
+    return true;
+}
+
+void WorkerCore::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void WorkerCore::thread_main() {
+    std::string err;
+    const bool ok = os_thread_init(&err);
+    {
+        std::lock_guard<std::mutex> lock(start_mutex_);
+        start_state_ = ok ? 1 : -1;
+        start_error_ = err;
+    }
+    start_cv_.notify_all();
+    if (ok) run_loop();
+}
+
+void WorkerCore::wake_game_if_published() {
+    if (!published_events_) return;
+    published_events_ = false;
+    if (engine_->events.consumer_needs_wake()) engine_->wake_game();
+}
+
+bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
+    const uint32_t slot = stopping_ ? UINT32_MAX : engine_->table.acquire(index_);
+    if (slot == UINT32_MAX) {
+        if (!stopping_ && now_ms() >= table_full_log_ms_) {
+            table_full_log_ms_ = now_ms() + 10'000;  // at most one line per 10 s
+            log_line("worker %u: session table full (%d slots): connections refused", index_,
+                     engine_->config.max_sessions);
+        }
+        return false;
+    }
+    Session& s = engine_->table.at(slot);
+    s.state = SessionState::kOpen;
+    s.handle = handle;
+    s.peer = std::move(peer);
+    if (!os_attach(slot, s)) {
+        s.handle = -1;  // the caller closes it
+        engine_->table.release(slot);
+        return false;
+    }
+    after_receive(slot);  // publishes ACCEPTED, then arms the first receive
+    return true;
+}
+
+// After bytes arrive (or at accept, or on retry): publish what can be
+// published, then either re-arm the receive or wait for ring room.
+void WorkerCore::after_receive(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    if (s.state != SessionState::kOpen) return;
+    if (!s.accepted_published) {
+        if (!engine_->events.write(ringlayout::kEventAccepted, engine_->table.handle_of(slot), s.peer.data(),
+                                   static_cast<int32_t>(s.peer.size()))) {
+            add_retry(slot);
+            return;
+        }
+        s.accepted_published = true;
+        published_events_ = true;
+    }
+    std::string reason;
+    switch (publish_packets(s, slot, &reason)) {
+        case Publish::kDone:
+            if (!s.recv_inflight) submit_recv(slot);
+            break;
+        case Publish::kBlocked:
+            add_retry(slot);  // no receive armed: the socket buffer fills and TCP pushes back
+            break;
+        case Publish::kBad:
+            s.set_reason(kProtocolError, reason);
+            s.recv->discard_rest();
+            begin_teardown(slot);
+            break;
+    }
+}
+
+WorkerCore::Publish WorkerCore::publish_packets(Session& s, uint32_t slot, std::string* reason) {
+    if (!s.recv) return Publish::kDone;
+    RecvBuffer& rb = *s.recv;
+    for (;;) {
+        size_t size = 0;
+        switch (rb.next(&size, reason)) {
+            case RecvBuffer::Next::kNeedMore: return Publish::kDone;
+            case RecvBuffer::Next::kBad: return Publish::kBad;
+            case RecvBuffer::Next::kPacket:
+                if (!engine_->events.write(ringlayout::kEventPacket, engine_->table.handle_of(slot), rb.front(),
+                                           static_cast<int32_t>(size))) {
+                    return Publish::kBlocked;
+                }
+                published_events_ = true;
+                rb.consume(size);
+                break;
+        }
+    }
+}
+
+void WorkerCore::submit_recv(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    if (!s.recv) s.recv = std::make_unique<RecvBuffer>();
+    s.recv->compact();
+    int error = 0;
+    if (!os_recv(slot, s, s.recv->write_ptr(), s.recv->write_space(), &error)) {
+        s.set_reason(kIoError, os_error_text("recv", error));
+        begin_teardown(slot);
+        return;
+    }
+    s.recv_inflight = true;
+}
+
+void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
+    Session& s = engine_->table.at(slot);
+    s.recv_inflight = false;
+    if (s.state == SessionState::kClosing) {
+        maybe_finish(slot);
+        return;
+    }
+    if (!ok || bytes == 0) {
+        if (ok) {
+            s.set_reason(kPeerClosed, "peer closed the connection");
+        } else {
+            s.set_reason(kIoError, os_error_text("recv", error));
+        }
+        begin_teardown(slot);
+        return;
+    }
+    if (s.state == SessionState::kLinger) {
+        // The game asked to close: what the client still sends is not wanted.
+        s.recv->discard_rest();
+        submit_recv(slot);
+        return;
+    }
+    s.recv->commit(bytes);
+    after_receive(slot);
+}
+
+void WorkerCore::submit_send(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    const uint8_t* data;
+    size_t n;
+    if (s.send_inflight || !s.sends.start(&data, &n)) return;
+    int error = 0;
+    // One call moves at most 1 GiB; the rest goes as a resumed short send.
+    if (!os_send(slot, s, data, std::min<size_t>(n, 1u << 30), &error)) {
+        int64_t ignored = 0;
+        s.sends.completed(0, &ignored);  // nothing went out; the queue is not busy any more
+        s.set_reason(kIoError, os_error_text("send", error));
+        begin_teardown(slot);
+        return;
+    }
+    s.send_inflight = true;
+}
+
+void WorkerCore::send_done(uint32_t slot, bool ok, size_t bytes, int error) {
+    Session& s = engine_->table.at(slot);
+    s.send_inflight = false;
+    int64_t oldest = 0;
+    // Counted even when the session is closing: these bytes did reach the socket.
+    if (const uint32_t done = s.sends.completed(ok ? bytes : 0, &oldest)) {
+        send_latency_.record(latency::micros_between(oldest, monotonic_nanos()), done);
+    }
+    if (s.state == SessionState::kClosing) {
+        maybe_finish(slot);
+        return;
+    }
+    if (!ok) {
+        s.set_reason(kIoError, os_error_text("send", error));
+        begin_teardown(slot);
+        return;
+    }
+    submit_send(slot);  // a short send's rest, or what queued meanwhile
+    if (s.state == SessionState::kLinger && !s.send_inflight) {
+        os_shutdown_write(s);  // FIN after the last byte
+        begin_teardown(slot);
+    }
+}
+
+void WorkerCore::begin_teardown(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    if (s.state == SessionState::kClosing || s.state == SessionState::kFree) return;
+    s.state = SessionState::kClosing;
+    // The handle is released only after the last completion (maybe_finish):
+    // the OS may still write into this slot's buffers until then.
+    if ((s.recv_inflight || s.send_inflight) && os_cancel(slot, s)) s.cancel_inflight = true;
+    maybe_finish(slot);
+}
+
+void WorkerCore::cancel_done(uint32_t slot) {
+    engine_->table.at(slot).cancel_inflight = false;
+    maybe_finish(slot);
+}
+
+void WorkerCore::maybe_finish(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    if (s.state != SessionState::kClosing || s.recv_inflight || s.send_inflight || s.cancel_inflight) return;
+    if (s.handle >= 0) {
+        os_close(s);
+        s.handle = -1;
+    }
+    if (s.accepted_published) {
+        // CLOSED is the session's last event: packets cut before the end go first.
+        std::string ignored;
+        Publish p = publish_packets(s, slot, &ignored);
+        if (p == Publish::kBad) {
+            s.recv->discard_rest();
+            p = Publish::kDone;
+        }
+        if (p == Publish::kDone) {
+            const int32_t room = engine_->events.max_payload() - 4;
+            const int32_t text_len = std::min<int32_t>(static_cast<int32_t>(s.close_text.size()), room);
+            if (engine_->events.write_with_code(ringlayout::kEventClosed, engine_->table.handle_of(slot),
+                                                s.close_code, s.close_text.data(), text_len)) {
+                published_events_ = true;
+                engine_->table.release(slot);
+                return;
+            }
+        }
+        if (!stopping_ || now_ms() < stop_deadline_ms_) {
+            add_retry(slot);
+            return;
+        }
+        dropped_closed_++;  // stopping and nobody drains the ring any more
+    }
+    engine_->table.release(slot);
+}
+
+void WorkerCore::add_retry(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    if (s.on_retry_list) return;
+    s.on_retry_list = true;
+    retry_.push_back(slot);
+}
+
+void WorkerCore::process_retries() {
+    if (retry_.empty()) return;
+    std::vector<uint32_t> todo;
+    todo.swap(retry_);
+    for (uint32_t slot : todo) {
+        Session& s = engine_->table.at(slot);
+        s.on_retry_list = false;
+        if (s.state == SessionState::kOpen) {
+            after_receive(slot);
+        } else if (s.state == SessionState::kClosing) {
+            maybe_finish(slot);
+        }
+    }
+}
+
+void WorkerCore::process_lingering(int64_t now) {
+    if (lingering_.empty()) return;
+    size_t keep = 0;
+    for (uint32_t slot : lingering_) {
+        Session& s = engine_->table.at(slot);
+        if (s.state != SessionState::kLinger) continue;
+        if (now >= s.linger_deadline_ms || stopping_) {
+            begin_teardown(slot);
+        } else {
+            lingering_[keep++] = slot;
+        }
+    }
+    lingering_.resize(keep);
+}
+
+void WorkerCore::mark_dirty(uint32_t slot) {
+    if (send_dirty_[slot]) return;
+    send_dirty_[slot] = 1;
+    dirty_.push_back(slot);
+}
+
+bool WorkerCore::handle_request(int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload,
+                                int32_t length) {
+    const uint32_t slot = session_slot(session);
+    SessionTable& table = engine_->table;
+    if (slot >= table.capacity()) return true;  // garbage: nothing to do
+    const uint32_t owner = table.worker_of(slot);
+    if (owner != index_) {
+        // Only worker 0 gets here (it alone reads the requests ring).
+        WorkerCore& w = *engine_->workers[owner];
+        // The original stamp goes along: the hop through the inbox is part of the latency.
+        if (!w.inbox_.write_with_timestamp(type, session, timestamp, payload, length)) {
+            inbox_blocked_ = true;
+            return false;  // stays in the requests ring; retried after a pause
+        }
+        touched_workers_[owner] = true;
+        return true;
+    }
+    Session* s = table.find(session);
+    // Stale generation, or a session already closing: its CLOSED is on the way.
+    if (!s || s->state != SessionState::kOpen) return true;
+    if (type == ringlayout::kRequestSend) {
+        s->sends.append(payload, static_cast<size_t>(length), timestamp);
+        const size_t queued = s->sends.queued();
+        if (queued > static_cast<size_t>(engine_->config.max_pending_bytes)) {
+            s->set_reason(kSlowConsumer, std::to_string(queued) + " bytes queued > max " +
+                                             std::to_string(engine_->config.max_pending_bytes));
+            begin_teardown(slot);
+        } else {
+            mark_dirty(slot);
+        }
+    } else if (type == ringlayout::kRequestClose) {
+        int32_t code = kIoError;
+        std::string text;
+        if (length >= 4) {
+            std::memcpy(&code, payload, 4);
+            text.assign(reinterpret_cast<const char*>(payload) + 4, static_cast<size_t>(length - 4));
+        }
+        s->set_reason(code, std::move(text));
+        if (s->sends.queued() > 0) {
+            s->state = SessionState::kLinger;
+            s->linger_deadline_ms = now_ms() + kLingerMs;
+            lingering_.push_back(slot);
+            mark_dirty(slot);
+        } else {
+            begin_teardown(slot);
+        }
+    }
+    return true;
+}
+
+// One send per touched session per drain: everything the game wrote for it in
+// this batch leaves merged.
+void WorkerCore::flush_dirty_sends() {
+    for (uint32_t slot : dirty_) {
+        send_dirty_[slot] = 0;
+        Session& s = engine_->table.at(slot);
+        if (s.state == SessionState::kOpen || s.state == SessionState::kLinger) {
+            submit_send(slot);
+            if (s.state == SessionState::kLinger && !s.send_inflight && s.sends.queued() == 0) {
+                begin_teardown(slot);
+            }
+        }
+    }
+    dirty_.clear();
+}
+
+bool WorkerCore::drain_inbox() {
+    inbox_blocked_ = false;
+    const int n = inbox_.read(
+        [&](int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload, int32_t length) {
+            return handle_request(type, session, timestamp, payload, length);
+        },
+        kRequestsPerDrain);
+    flush_dirty_sends();
+    if (index_ == 0) {
+        for (size_t k = 1; k < touched_workers_.size(); k++) {
+            if (!touched_workers_[k]) continue;
+            touched_workers_[k] = false;
+            WorkerCore& w = *engine_->workers[k];
+            if (w.inbox_.consumer_needs_wake()) w.wake();
+        }
+    }
+    return n > 0;
+}
+
+Session* WorkerCore::session_for(uint32_t slot, uint32_t generation, unsigned op) {
+    if (slot >= engine_->table.capacity()) return nullptr;
+    Session& s = engine_->table.at(slot);
+    if (s.state == SessionState::kFree || s.generation != generation) {
+        log_line("worker %u: completion for a stale session (slot %u op %u) ignored", index_, slot, op);
+        return nullptr;
+    }
+    return &s;
+}
+
+void WorkerCore::begin_shutdown() {
+    stopping_ = true;
+    stop_deadline_ms_ = now_ms() + kShutdownPublishMs;
+    os_begin_shutdown();
+    SessionTable& table = engine_->table;
+    for (uint32_t slot = index_; slot < table.capacity(); slot += static_cast<uint32_t>(engine_->config.workers)) {
+        Session& s = table.at(slot);
+        if (s.state == SessionState::kOpen || s.state == SessionState::kLinger) {
+            s.set_reason(kServerShutdown, "server shutdown");
+            begin_teardown(slot);
+        }
+    }
+}
+
+void WorkerCore::run_loop() {
+    for (;;) {
+        // Acquire pairs with stop()'s release store.
+        if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) begin_shutdown();
+        if (stopping_ && engine_->table.live(index_) == 0 && os_quiesced()) break;
+
+        bool busy = false;
+        if (!stopping_) busy = drain_inbox();
+        process_retries();
+        const int64_t now = now_ms();
+        process_lingering(now);
+        const bool ticking = os_tick(now);
+
+        int64_t timeout = -1;
+        if (!retry_.empty() || inbox_blocked_) timeout = kRetryNanos;
+        if (!lingering_.empty() || ticking || stopping_) {
+            timeout = timeout < 0 ? kTickNanos : std::min(timeout, kTickNanos);
+        }
+        // The game must hear of events published above before we block.
+        wake_game_if_published();
+        bool block = false;
+        bool announced = false;
+        if (!busy && !os_has_backlog()) {
+            if (stopping_ || inbox_.prepare_to_sleep()) {
+                block = true;
+                announced = !stopping_;
+            }
+        }
+        os_wait(block, timeout);
+        if (announced) inbox_.awake();
+        os_dispatch();
+        wake_game_if_published();  // once per completion batch, never per packet
+    }
+    if (dropped_closed_) {
+        log_line("worker %u: %llu CLOSED events dropped at shutdown (event ring full)", index_,
+                 static_cast<unsigned long long>(dropped_closed_));
+    }
+}
+
+}  // namespace gameport
