@@ -11,8 +11,8 @@ import java.util.Locale;
 /**
  * Loads {@code libgameport} once: from the path in the system property {@value #PROPERTY} if set,
  * else from inside the jar ({@code /native/<os>-<arch>/libgameport.so}, copied to a temp file),
- * then checks that the completion engine really works here (io_uring on Linux, IOCP on Windows) (io_uring_setup can be refused, e.g. by a container's
- * seccomp profile). Never throws: {@link #unavailableReason()} says why the native engine cannot run.
+ * then checks that the completion engine really works here (io_uring on Linux, IOCP on Windows;
+ * io_uring_setup can be refused, e.g. by a container's seccomp profile). Never throws: {@link #unavailableReason()} says why the native engine cannot run.
  */
 public final class NativeLibrary {
     /** System property naming the library file to load instead of the one in the jar. */
