@@ -84,13 +84,25 @@ public:
     // ring has no room now (backpressure: the caller keeps the data and retries).
     // `timestamp` is normally monotonic_nanos() now; a forwarded record keeps
     // its original producer's stamp.
+    // The cache only moves forward (as in ManyToOneRing.advanceHeadCache): a producer descheduled
+    // between reading head and storing it must not put back a value so old that tail - head no
+    // longer fits an int32.
+    void advance_head_cache(int64_t head) {
+        std::atomic_ref<int64_t> cache = i64(capacity_ + ringlayout::kHeadCacheOffset);
+        int64_t cached = cache.load(std::memory_order_acquire);
+        while (head > cached &&
+               !cache.compare_exchange_weak(cached, head, std::memory_order_release, std::memory_order_acquire)) {
+        }
+    }
+
     int32_t claim(int32_t type, int64_t session, int32_t payload_length, int64_t timestamp) {
         using namespace ringlayout;
         const int32_t record_length = kHeaderLength + payload_length;
         if (payload_length < 0 || record_length > max_record_) return -1;
         const int32_t required = align(record_length);
-        // Plain in Java too: a stale head only makes the check conservative.
-        int64_t head = i64(kHeadCacheOffset + capacity_).load(std::memory_order_relaxed);
+        // Acquire pairs with advance_head_cache's release (getAcquire in Java): a cached head
+        // carries the consumer's zeroing with it. A stale value only makes the check conservative.
+        int64_t head = i64(kHeadCacheOffset + capacity_).load(std::memory_order_acquire);
         int64_t tail;
         int32_t padding;
         int32_t tail_index;
@@ -101,7 +113,7 @@ public:
                 // zeroed are visible before we reuse them.
                 head = i64(capacity_ + kHeadOffset).load(std::memory_order_acquire);
                 if (required > capacity_ - static_cast<int32_t>(tail - head)) return -1;
-                i64(capacity_ + kHeadCacheOffset).store(head, std::memory_order_relaxed);
+                advance_head_cache(head);
             }
             padding = 0;
             tail_index = static_cast<int32_t>(tail) & mask_;
@@ -110,7 +122,7 @@ public:
                 // Records never wrap: a padding record fills the end, the record goes to 0.
                 head = i64(capacity_ + kHeadOffset).load(std::memory_order_acquire);
                 if (required + to_end > capacity_ - static_cast<int32_t>(tail - head)) return -1;
-                i64(capacity_ + kHeadCacheOffset).store(head, std::memory_order_relaxed);
+                advance_head_cache(head);
                 padding = to_end;
             }
         } while (!i64(capacity_ + kTailOffset)
