@@ -18,7 +18,7 @@ import org.HdrHistogram.HistogramLogWriter;
  * (SEND written by the game -> the socket took its last byte). With {@code --histogram-dir} it
  * writes one interval log per stage every second ({@code <stage>.hlog}, HistogramLogWriter) and,
  * at shutdown, a percentile distribution per stage ({@code <stage>.hgrm}, in milliseconds) and a
- * summary line per stage in the log.
+ * summary line per stage in the log and in {@code summary.txt}.
  */
 final class StageHistograms implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("gameport.server");
@@ -116,6 +116,7 @@ final class StageHistograms implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         takeIntervals();
+        StringBuilder summary = new StringBuilder();
         for (Stage s : stages) {
             s.logStream.close();
             Path hgrm = dir.resolve(s.name + ".hgrm");
@@ -124,9 +125,17 @@ final class StageHistograms implements AutoCloseable {
             } catch (IOException e) {
                 LOG.warning("cannot write " + hgrm + ": " + e.getMessage());
             }
-            LOG.info(String.format("stage %s (%s): n=%d p50=%d p90=%d p99=%d p99.9=%d max=%d", s.name, s.unit,
+            String line = String.format("stage %s (%s): n=%d p50=%d p90=%d p99=%d p99.9=%d max=%d", s.name, s.unit,
                     s.total.getTotalCount(), s.total.getValueAtPercentile(50), s.total.getValueAtPercentile(90),
-                    s.total.getValueAtPercentile(99), s.total.getValueAtPercentile(99.9), s.total.getMaxValue()));
+                    s.total.getValueAtPercentile(99), s.total.getValueAtPercentile(99.9), s.total.getMaxValue());
+            summary.append(line).append('\n');
+            LOG.info(line);
+        }
+        // Also a file: at SIGTERM the log may already be shut down by the JVM's own hook.
+        try {
+            Files.writeString(dir.resolve("summary.txt"), summary);
+        } catch (IOException e) {
+            LOG.warning("cannot write " + dir.resolve("summary.txt") + ": " + e.getMessage());
         }
         LOG.info("stage histograms written to " + dir);
     }
