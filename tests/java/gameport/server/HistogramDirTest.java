@@ -40,9 +40,11 @@ class HistogramDirTest {
         // Each move was answered before the next was sent, so each answer is its own send.
         long sends = totalCount("request-to-send");
         assertTrue(sends >= moves + 1 && sends <= moves + 2, "request-to-send counted " + sends);
+        String summary = Files.readString(dir.resolve("summary.txt"));
         for (String stage : STAGES) {
             String hgrm = Files.readString(dir.resolve(stage + ".hgrm"));
             assertTrue(hgrm.contains("#[Mean") && hgrm.contains("Total count"), stage + ".hgrm: " + hgrm);
+            assertTrue(summary.contains("stage " + stage + " ("), summary);
         }
     }
 
