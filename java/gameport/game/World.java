@@ -314,7 +314,8 @@ final class World {
         int x = xs[id];
         int y = ys[id];
         Player prey = npcs.aggressive(i) ? nearestPlayer(x, y) : null;
-        if (prey != null && Math.abs(xs[prey.id] - x) + Math.abs(ys[prey.id] - y) == 1) {
+        // Objects never block each other, so the prey may stand on the NPC's own tile: that is in reach too.
+        if (prey != null && Math.abs(xs[prey.id] - x) + Math.abs(ys[prey.id] - y) <= 1) {
             hitPlayer(prey, npcs.damage(i));
         } else if (prey != null) {
             int dx = Integer.signum(xs[prey.id] - x);
