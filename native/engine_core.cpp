@@ -27,9 +27,17 @@ void copy_err(char* err, size_t len, const std::string& msg) {
     if (err && len) snprintf(err, len, "%s", msg.c_str());
 }
 
+// Each worker owns the slots s with s % workers == its index, and the kernel does not spread
+// accepts evenly over workers: so each worker gets room for max_sessions on its own, or one
+// worker would refuse connections while another still has free slots.
+static uint32_t slot_count(const gp_engine_config& c) {
+    uint64_t n = static_cast<uint64_t>(c.max_sessions) * static_cast<uint64_t>(c.workers);
+    return static_cast<uint32_t>(n < kMaxSlots ? n : kMaxSlots);
+}
+
 EngineCore::EngineCore(const gp_engine_config& c, void* ev, int32_t ev_cap, void* rq, int32_t rq_cap)
     : config(c), events(ev, ev_cap), requests(rq, rq_cap),
-      table(static_cast<uint32_t>(c.max_sessions), static_cast<uint32_t>(c.workers)) {}
+      table(slot_count(c), static_cast<uint32_t>(c.workers)) {}
 
 // The backend's destructor has stopped the engine and cleared `workers`
 // before its own OS objects go; nothing is left to do here.

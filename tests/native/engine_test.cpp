@@ -442,6 +442,18 @@ void test_event_backpressure() {
     CHECK(g.quiet(50));
 }
 
+// max_sessions is a per-worker capacity: however the kernel spreads accepts over the workers,
+// max_sessions connections all get in (with 2 workers, one of them may take every accept).
+void test_capacity_per_worker(int workers) {
+    constexpr int kMax = 6;
+    Game g(workers, 64 * 1024, kMax);
+    int fds[kMax];
+    for (int i = 0; i < kMax; i++) fds[i] = connect_client(g.port());
+    for (int i = 0; i < kMax; i++) expect(g, ringlayout::kEventAccepted);
+    for (int i = 0; i < kMax; i++) close(fds[i]);
+    for (int i = 0; i < kMax; i++) expect(g, ringlayout::kEventClosed);
+}
+
 void run_all(int workers) {
     std::printf("--- %d worker(s)\n", workers);
     Game g(workers, 64 * 1024, 64);
@@ -565,6 +577,8 @@ int main(int argc, char** argv) {
     run_all(1);
     run_all(2);
     test_event_backpressure();
-    std::printf("engine_test: 13 passed, 0 failed\n");
+    test_capacity_per_worker(1);
+    test_capacity_per_worker(2);
+    std::printf("engine_test: 15 passed, 0 failed\n");
     return 0;
 }
