@@ -33,8 +33,13 @@ public final class GameLoop implements Runnable {
     private final ManyToOneRing requests;
     private final Outboxes outboxes = new Outboxes();
     private final World world;
-    /** NPC acts and respawns; 10 ms resolution is plenty for once-a-second NPCs. */
-    private static final long TIMER_TICK_NANOS = 10_000_000L;
+    /**
+     * Timer resolution: a twentieth of the NPC act period, at most 50 ms. Coarse ticks let the NPC
+     * moves of one tick reach each player as one send instead of several; measured with
+     * tools/bench at 10,000 bots and 200,000 NPCs, 50 ms instead of 10 ms took the server from
+     * 100% to 84% of a core and p99 from 144 ms to 70 ms.
+     */
+    private static final long MAX_TIMER_TICK_NANOS = 50_000_000L;
     private final TimerWheel timers;
     private final TimerWheel.Expired onTimer;
     private final long idleTimeoutNanos;
@@ -68,7 +73,8 @@ public final class GameLoop implements Runnable {
         this.timings = timings;
         this.events = engine.events();
         this.requests = engine.requests();
-        this.timers = new TimerWheel(TIMER_TICK_NANOS, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
+        long tick = Math.max(1_000_000L, Math.min(MAX_TIMER_TICK_NANOS, config.npcActMs * 1_000_000L / 20));
+        this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
         this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers);
         this.onTimer = world::onTimer;
