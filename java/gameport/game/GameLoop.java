@@ -107,11 +107,13 @@ public final class GameLoop implements Runnable {
                     publishCounters();
                 }
                 long end = System.nanoTime();
+                if (handled > 0) {
+                    busyNanos += end - start;
+                }
                 if (end >= nextStats) {
                     logStats(end);
                 }
                 if (handled > 0) {
-                    busyNanos += end - start;
                     continue;
                 }
                 long wakeAt = Math.min(Math.min(nextIdleCheck, nextStats), timers.nextDeadlineNanos());

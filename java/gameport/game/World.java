@@ -292,7 +292,7 @@ final class World {
     private void watch(int i) {
         if (npcs.watchers[i]++ == 0 && npcs.state[i] == Npcs.SLEEPING) {
             npcs.state[i] = Npcs.AWAKE;
-            npcs.timer[i] = timers.schedule(now + npcActNanos, TIMER_NPC_ACT, i);
+            npcs.timer[i] = timers.schedule(nextActAt(), TIMER_NPC_ACT, i);
             npcWakeUps++;
         }
     }
@@ -336,8 +336,16 @@ final class World {
             }
         }
         if (npcs.state[i] == Npcs.AWAKE) {
-            npcs.timer[i] = timers.schedule(now + npcActNanos, TIMER_NPC_ACT, i);
+            npcs.timer[i] = timers.schedule(nextActAt(), TIMER_NPC_ACT, i);
         }
+    }
+
+    /**
+     * One act period from now. The loop runs a little after a tick starts and a deadline fires at
+     * the first tick at or after it, so a plain now + period would land one tick late every act.
+     */
+    private long nextActAt() {
+        return now + npcActNanos - timers.tickNanos() + 1;
     }
 
     private Player nearestPlayer(int x, int y) {

@@ -70,7 +70,8 @@ public final class ServerConfig {
         require(port >= 0 && port <= 65535, "--port must be 0..65535");
         require(viewRange >= 0, "--view-range must be >= 0");
         require(maxUsers >= 1 && maxUsers <= 1_000_000, "--max-users must be 1..1000000");
-        require(npcs >= 0 && npcs <= 2_000_000, "--npcs must be 0..2000000");
+        // Each NPC may hold one timer, and the timer wheel holds at most 2^20.
+        require(npcs >= 0 && npcs <= 1_000_000, "--npcs must be 0..1000000");
         require(wallDensity >= 0 && wallDensity <= 0.25, "--wall-density must be 0..0.25");
         require(npcRespawnMs >= 1 && npcRespawnMs <= 86_400_000L, "--npc-respawn-ms must be 1..86400000");
         require(npcActMs >= 10 && npcActMs <= 60_000, "--npc-act-ms must be 10..60000");
