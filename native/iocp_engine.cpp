@@ -170,7 +170,8 @@ public:
     void wake_game() override { SetEvent(events_event); }
     void await_events(int64_t timeout_nanos) override {
         // Rounded up: a short timeout must still sleep, not spin.
-        const int64_t ms = std::min<int64_t>((timeout_nanos + 999'999) / 1'000'000, INFINITE - 1);
+        const int64_t capped = std::min<int64_t>(std::max<int64_t>(timeout_nanos, 0), int64_t{1} << 50);
+        const int64_t ms = std::min<int64_t>((capped + 999'999) / 1'000'000, INFINITE - 1);
         WaitForSingleObject(events_event, static_cast<DWORD>(ms));
     }
     std::string describe() override {

@@ -38,18 +38,26 @@ public:
     unsigned pending_submissions() const;
 
     // Calls f(const io_uring_cqe&) for every posted completion and releases them.
+    // Each CQE is copied and released before f runs: f may submit, a full SQ
+    // may then reap again (UringWorker::flush_submissions), and that inner reap
+    // must start after the entries this one already took, or they would be
+    // handled twice and the head could move backwards.
     template <typename F>
     unsigned reap(F&& f) {
-        // We are the only writer of head; tail is written by the kernel, and the
-        // acquire load makes the CQEs it published before that store visible
-        // (Documentation: io_uring(7), "the application must use a read barrier").
-        unsigned head = std::atomic_ref<unsigned>(*cq_head_).load(std::memory_order_relaxed);
-        const unsigned tail = std::atomic_ref<unsigned>(*cq_tail_).load(std::memory_order_acquire);
+        std::atomic_ref<unsigned> head_ref(*cq_head_);
         unsigned n = 0;
-        for (; head != tail; ++head, ++n) f(cqes_[head & cq_mask_]);
-        // Release: we are done reading those CQEs before the kernel may reuse them.
-        if (n) std::atomic_ref<unsigned>(*cq_head_).store(head, std::memory_order_release);
-        return n;
+        for (;;) {
+            // We are the only writer of head; tail is written by the kernel, and the
+            // acquire load makes the CQEs it published before that store visible
+            // (Documentation: io_uring(7), "the application must use a read barrier").
+            const unsigned head = head_ref.load(std::memory_order_relaxed);
+            if (head == std::atomic_ref<unsigned>(*cq_tail_).load(std::memory_order_acquire)) return n;
+            const io_uring_cqe cqe = cqes_[head & cq_mask_];
+            // Release: we are done reading this CQE before the kernel may reuse it.
+            head_ref.store(head + 1, std::memory_order_release);
+            ++n;
+            f(cqe);
+        }
     }
 
     // Probe only: can this process create a ring at all?

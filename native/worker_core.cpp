@@ -451,6 +451,10 @@ void WorkerCore::run_loop() {
             if (stopping_ || inbox_.prepare_to_sleep()) {
                 block = true;
                 announced = !stopping_;
+            } else if (inbox_blocked_) {
+                // The waiting records are ours to forward once another worker's inbox has room:
+                // sleep the retry pause (unannounced) instead of spinning against that worker.
+                block = true;
             }
         }
         os_wait(block, timeout);
