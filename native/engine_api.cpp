@@ -1,6 +1,7 @@
 // engine.h's C functions, the same on every platform: argument checks, then
 // EngineCore and the backend that create_os_engine() returns.
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -39,23 +40,35 @@ gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory,
         gameport::copy_err(err, err_len, "ring memory must be 8-byte aligned");
         return nullptr;
     }
-    std::string e;
-    std::unique_ptr<EngineCore> impl =
-        gameport::create_os_engine(*config, events_memory, events_capacity, requests_memory, requests_capacity, &e);
-    if (!impl) {
-        gameport::copy_err(err, err_len, e);
+    // No C++ exception may cross into C or JNI (it would abort the JVM): out of memory or a
+    // thread that cannot start becomes an error message instead.
+    try {
+        std::string e;
+        std::unique_ptr<EngineCore> impl = gameport::create_os_engine(*config, events_memory, events_capacity,
+                                                                      requests_memory, requests_capacity, &e);
+        if (!impl) {
+            gameport::copy_err(err, err_len, e);
+            return nullptr;
+        }
+        auto* handle = new gp_engine;
+        handle->impl = std::move(impl);
+        return handle;
+    } catch (const std::exception& ex) {
+        gameport::copy_err(err, err_len, std::string("cannot create the engine: ") + ex.what());
         return nullptr;
     }
-    auto* handle = new gp_engine;
-    handle->impl = std::move(impl);
-    return handle;
 }
 
 int32_t gp_engine_start(gp_engine* h, const char* host, int32_t port, char* err, size_t err_len) {
-    std::string e;
-    const int32_t bound = h->impl->start(host, port, &e);
-    if (bound < 0) gameport::copy_err(err, err_len, e);
-    return bound;
+    try {
+        std::string e;
+        const int32_t bound = h->impl->start(host, port, &e);
+        if (bound < 0) gameport::copy_err(err, err_len, e);
+        return bound;
+    } catch (const std::exception& ex) {
+        gameport::copy_err(err, err_len, std::string("cannot start the engine: ") + ex.what());
+        return -1;
+    }
 }
 
 void gp_engine_wake_requests(gp_engine* h) { h->impl->workers[0]->wake(); }
