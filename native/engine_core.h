@@ -191,6 +191,7 @@ private:
     Publish publish_packets(Session& s, uint32_t slot, std::string* reason);
     void after_receive(uint32_t slot);
     void begin_teardown(uint32_t slot);
+    void linger_sent(uint32_t slot);
     void maybe_finish(uint32_t slot);
     void add_retry(uint32_t slot);
     void begin_shutdown();

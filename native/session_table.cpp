@@ -78,6 +78,7 @@ void SessionTable::release(uint32_t slot) {
     s.close_text.clear();
     s.peer.clear();
     s.linger_deadline_ms = 0;
+    s.write_shut = false;
     if (s.recv) s.recv->discard_rest();
     s.sends.reset();
     const uint32_t w = worker_of(slot);

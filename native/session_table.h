@@ -72,6 +72,7 @@ struct Session {
     std::string close_text;
     std::string peer;                // "ip:port"
     int64_t linger_deadline_ms = 0;
+    bool write_shut = false;         // lingering: everything sent and FIN out, waiting for the peer's EOF
     std::unique_ptr<RecvBuffer> recv;  // allocated on first use, kept for the slot's next sessions
     SendQueue sends;
 

@@ -218,10 +218,18 @@ void WorkerCore::send_done(uint32_t slot, bool ok, size_t bytes, int error) {
         return;
     }
     submit_send(slot);  // a short send's rest, or what queued meanwhile
-    if (s.state == SessionState::kLinger && !s.send_inflight) {
-        os_shutdown_write(s);  // FIN after the last byte
-        begin_teardown(slot);
-    }
+    if (s.state == SessionState::kLinger && !s.send_inflight) linger_sent(slot);
+}
+
+// A lingering session's last byte is in the socket: send FIN, but close only at the peer's EOF
+// (recv_done) or the linger deadline. Closing now, with bytes the client sent still unread, would
+// make the kernel answer with a reset and drop what it has not transmitted yet.
+void WorkerCore::linger_sent(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    if (s.write_shut) return;
+    os_shutdown_write(s);
+    s.write_shut = true;
+    if (!s.recv_inflight && !s.on_retry_list) submit_recv(slot);  // to see the EOF
 }
 
 void WorkerCore::begin_teardown(uint32_t slot) {
@@ -375,7 +383,7 @@ void WorkerCore::flush_dirty_sends() {
         if (s.state == SessionState::kOpen || s.state == SessionState::kLinger) {
             submit_send(slot);
             if (s.state == SessionState::kLinger && !s.send_inflight && s.sends.queued() == 0) {
-                begin_teardown(slot);
+                linger_sent(slot);
             }
         }
     }

@@ -405,6 +405,36 @@ void test_close_request_flushes(Game& g) {
     ::close(fd);
 }
 
+// CLOSE after a large SEND while the client keeps sending and reads slowly: every byte still
+// arrives, then EOF. Closing the socket as soon as the last byte is in the kernel would answer
+// the client's unread bytes with a reset and drop what was not transmitted yet.
+void test_close_flushes_to_a_client_that_keeps_sending(Game& g) {
+    const int fd = connect_client(g.port(), 4096);
+    const Event a = expect(g, ringlayout::kEventAccepted);
+    Bytes all;
+    for (int i = 0; i < 64; i++) {
+        Bytes chunk(4096);
+        for (size_t k = 0; k < chunk.size(); k++) chunk[k] = static_cast<uint8_t>(i * 7 + k);
+        g.send(a.session, chunk);
+        all.insert(all.end(), chunk.begin(), chunk.end());
+    }
+    g.close(a.session, kLogout, "bye");
+    g.published();
+    const Bytes move = packet(1, 8, 9);
+    for (int i = 0; i < 50; i++) send_all(fd, move.data(), move.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(recv_exact(fd, all.size()) == all);
+    expect_end(fd);
+    ::close(fd);
+    for (;;) {  // the packets the client sent before the CLOSE came through, then CLOSED
+        Event e = g.next();
+        if (e.type == ringlayout::kEventPacket) continue;
+        CHECK_EQ(e.type, ringlayout::kEventClosed);
+        CHECK_EQ(e.code(), kLogout);
+        break;
+    }
+}
+
 void test_shutdown(Game& g) {
     const int fd = connect_client(g.port());
     const Event a = expect(g, ringlayout::kEventAccepted);
@@ -462,6 +492,7 @@ void run_all(int workers) {
     test_stale_generation(g);
     test_slow_consumer(g);
     test_close_request_flushes(g);
+    test_close_flushes_to_a_client_that_keeps_sending(g);
     test_shutdown(g);
     std::printf("game thread slept %d times, woke the worker %d times\n", g.sleeps(), g.wakes());
 }
@@ -579,6 +610,6 @@ int main(int argc, char** argv) {
     test_event_backpressure();
     test_capacity_per_worker(1);
     test_capacity_per_worker(2);
-    std::printf("engine_test: 15 passed, 0 failed\n");
+    std::printf("engine_test: 17 passed, 0 failed\n");
     return 0;
 }
