@@ -537,7 +537,23 @@ public final class TestClient implements AutoCloseable {
             return null;
         }
         b.position(rpos + HEADER_SIZE);
-        Packet p = switch (type) {
+        Packet p = decodeBody(b, type, size, System.nanoTime());
+        rpos += size;
+        received++;
+        recent.addLast(p);
+        if (recent.size() > 12) {
+            recent.removeFirst();
+        }
+        apply(p);
+        return p;
+    }
+
+    /**
+     * Decodes a server packet whose header passed {@link #checkServerHeader}; {@code b} is
+     * little-endian and positioned at the body. Shared by every test client.
+     */
+    public static Packet decodeBody(ByteBuffer b, int type, int size, long at) {
+        return switch (type) {
             case SC_LOGIN_INFO -> {
                 int visual = b.getInt();
                 int id = b.getInt();
@@ -548,10 +564,10 @@ public final class TestClient implements AutoCloseable {
                 int x = b.getShort();
                 int y = b.getShort();
                 yield new Packet(type, size, id, visual, hp, maxHp, exp, level, x, y, -1, -1, null, null,
-                        System.nanoTime());
+                        at);
             }
             case SC_LOGIN_FAIL -> new Packet(type, size, -1, -1, -1, -1, -1, -1, -1, -1, -1, b.get() & 0xFF,
-                    null, null, System.nanoTime());
+                    null, null, at);
             case SC_ADD_OBJECT -> {
                 int id = b.getInt();
                 int visual = b.getInt();
@@ -559,35 +575,27 @@ public final class TestClient implements AutoCloseable {
                 int y = b.getShort();
                 byte[] name = new byte[NAME_SIZE];
                 b.get(name);
-                yield new Packet(type, size, id, visual, -1, -1, -1, -1, x, y, -1, -1, name, null, System.nanoTime());
+                yield new Packet(type, size, id, visual, -1, -1, -1, -1, x, y, -1, -1, name, null, at);
             }
             case SC_REMOVE_OBJECT -> new Packet(type, size, b.getInt(), -1, -1, -1, -1, -1, -1, -1, -1, -1, null,
-                    null, System.nanoTime());
+                    null, at);
             case SC_MOVE_OBJECT -> {
                 int id = b.getInt();
                 int x = b.getShort();
                 int y = b.getShort();
                 long t = b.getInt() & 0xFFFFFFFFL;
-                yield new Packet(type, size, id, -1, -1, -1, -1, -1, x, y, t, -1, null, null, System.nanoTime());
+                yield new Packet(type, size, id, -1, -1, -1, -1, -1, x, y, t, -1, null, null, at);
             }
             case SC_CHAT -> {
                 int id = b.getInt();
                 byte[] text = new byte[size - HEADER_SIZE - 4];
                 b.get(text);
-                yield new Packet(type, size, id, -1, -1, -1, -1, -1, -1, -1, -1, -1, null, text, System.nanoTime());
+                yield new Packet(type, size, id, -1, -1, -1, -1, -1, -1, -1, -1, -1, null, text, at);
             }
             case SC_STAT_CHANGE -> new Packet(type, size, -1, -1, b.getInt(), b.getInt(), b.getInt(), b.getInt(), -1,
-                    -1, -1, -1, null, null, System.nanoTime());
+                    -1, -1, -1, null, null, at);
             default -> throw new IllegalStateException("unreachable");
         };
-        rpos += size;
-        received++;
-        recent.addLast(p);
-        if (recent.size() > 12) {
-            recent.removeFirst();
-        }
-        apply(p);
-        return p;
     }
 
     /** Null if a server packet of this type may have this size, else what is wrong. */

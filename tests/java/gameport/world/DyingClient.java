@@ -231,47 +231,7 @@ final class DyingClient implements AutoCloseable {
         }
         b.position(HEADER_SIZE);
         long at = System.nanoTime();
-        Packet p = switch (type) {
-            case SC_LOGIN_INFO -> {
-                int visual = b.getInt();
-                int id = b.getInt();
-                int hp = b.getInt();
-                int maxHp = b.getInt();
-                int exp = b.getInt();
-                int level = b.getInt();
-                int px = b.getShort();
-                int py = b.getShort();
-                yield new Packet(type, size, id, visual, hp, maxHp, exp, level, px, py, -1, -1, null, null, at);
-            }
-            case SC_LOGIN_FAIL -> new Packet(type, size, -1, -1, -1, -1, -1, -1, -1, -1, -1, b.get() & 0xFF, null,
-                    null, at);
-            case SC_ADD_OBJECT -> {
-                int id = b.getInt();
-                int visual = b.getInt();
-                int px = b.getShort();
-                int py = b.getShort();
-                byte[] name = new byte[NAME_SIZE];
-                b.get(name);
-                yield new Packet(type, size, id, visual, -1, -1, -1, -1, px, py, -1, -1, name, null, at);
-            }
-            case SC_REMOVE_OBJECT -> new Packet(type, size, b.getInt(), -1, -1, -1, -1, -1, -1, -1, -1, -1, null,
-                    null, at);
-            case SC_MOVE_OBJECT -> {
-                int id = b.getInt();
-                int px = b.getShort();
-                int py = b.getShort();
-                long t = b.getInt() & 0xFFFFFFFFL;
-                yield new Packet(type, size, id, -1, -1, -1, -1, -1, px, py, t, -1, null, null, at);
-            }
-            case SC_CHAT -> {
-                int id = b.getInt();
-                byte[] text = new byte[size - HEADER_SIZE - 4];
-                b.get(text);
-                yield new Packet(type, size, id, -1, -1, -1, -1, -1, -1, -1, -1, -1, null, text, at);
-            }
-            default -> new Packet(type, size, -1, -1, b.getInt(), b.getInt(), b.getInt(), b.getInt(), -1, -1, -1, -1,
-                    null, null, at);
-        };
+        Packet p = TestClient.decodeBody(b, type, size, at);
         System.arraycopy(rbuf, size, rbuf, 0, rlen - size);
         rlen -= size;
         return p;
