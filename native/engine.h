@@ -16,9 +16,12 @@ extern "C" {
 typedef struct gp_engine gp_engine;
 
 typedef struct gp_engine_config {
-    int32_t workers;           /* I/O worker threads, >= 1 (1 on a 2-core machine) */
+    int32_t workers;           /* I/O worker threads, 0..64; 0 = none: the caller's thread does the
+                                  I/O inside gp_engine_poll (no thread ever wakes another) */
     int32_t max_pending_bytes; /* per session; beyond it the session closes SLOW_CONSUMER */
     int32_t max_sessions;      /* slots in the session table, 1..2^24 */
+    int32_t batch_us;          /* batch window, 0..100000: under load an I/O wait returns no earlier
+                                  than this after the previous one returned (0 = no window) */
 } gp_engine_config;
 
 /* Returns NULL with a message in err on failure. Capacities exclude the
@@ -30,15 +33,25 @@ gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory,
  * port, or -1 with a message in err. Call at most once. */
 int32_t gp_engine_start(gp_engine* engine, const char* host, int32_t port, char* err, size_t err_len);
 
-/* Game thread: call only after requests.consumerNeedsWake() returned true. */
+/* workers == 0 only; the driving thread (the game thread), once per round: takes the requests
+ * ring's records, submits the sends, waits for I/O for up to timeout_nanos (0: only what is
+ * ready; the batch window applies) and turns what completed into events-ring records.
+ * The first call makes the calling thread the engine's driver: every later call, and
+ * gp_engine_stop, must come from that thread (io_uring's SINGLE_ISSUER; a stop from another
+ * thread resets the connections instead of closing them gracefully).
+ * Returns 0, or -1 with a message in err (the engine cannot go on). */
+int32_t gp_engine_poll(gp_engine* engine, int64_t timeout_nanos, char* err, size_t err_len);
+
+/* workers >= 1, game thread: call only after requests.consumerNeedsWake() returned true. */
 void gp_engine_wake_requests(gp_engine* engine);
 
-/* Game thread: blocks until a worker wakes it (after events.prepareToSleep()
+/* workers >= 1, game thread: blocks until a worker wakes it (after events.prepareToSleep()
  * returned true) or the timeout passes. */
 void gp_engine_await_events(gp_engine* engine, int64_t timeout_nanos);
 
 /* Stops accepting, closes every session (CLOSED events, best effort while the
- * event ring has room for up to a second), joins the workers. Idempotent. */
+ * event ring has room for up to a second), joins the workers. Idempotent.
+ * workers == 0: call it on the driving thread (see gp_engine_poll). */
 void gp_engine_stop(gp_engine* engine);
 
 /* Stops if needed and frees everything. */

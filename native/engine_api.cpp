@@ -19,8 +19,12 @@ extern "C" {
 
 gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory, int32_t events_capacity,
                             void* requests_memory, int32_t requests_capacity, char* err, size_t err_len) {
-    if (!config || config->workers < 1 || config->workers > 64) {
-        gameport::copy_err(err, err_len, "workers must be 1..64");
+    if (!config || config->workers < 0 || config->workers > 64) {
+        gameport::copy_err(err, err_len, "workers must be 0..64");
+        return nullptr;
+    }
+    if (config->batch_us < 0 || config->batch_us > 100000) {
+        gameport::copy_err(err, err_len, "batch window must be 0..100000 us");
         return nullptr;
     }
     if (config->max_sessions < 1 || static_cast<uint32_t>(config->max_sessions) > gameport::kMaxSlots) {
@@ -71,7 +75,20 @@ int32_t gp_engine_start(gp_engine* h, const char* host, int32_t port, char* err,
     }
 }
 
-void gp_engine_wake_requests(gp_engine* h) { h->impl->workers[0]->wake(); }
+int32_t gp_engine_poll(gp_engine* h, int64_t timeout_nanos, char* err, size_t err_len) {
+    try {
+        std::string e;
+        if (h->impl->poll(timeout_nanos, &e)) return 0;
+        gameport::copy_err(err, err_len, e);
+    } catch (const std::exception& ex) {
+        gameport::copy_err(err, err_len, std::string("engine poll failed: ") + ex.what());
+    }
+    return -1;
+}
+
+void gp_engine_wake_requests(gp_engine* h) {
+    if (!h->impl->inline_io) h->impl->workers[0]->wake();
+}
 
 void gp_engine_await_events(gp_engine* h, int64_t timeout_nanos) {
     h->impl->await_events(timeout_nanos < 0 ? 0 : timeout_nanos);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <algorithm>
 
 #include "engine_core.h"
 
@@ -35,9 +36,15 @@ static uint32_t slot_count(const gp_engine_config& c) {
     return static_cast<uint32_t>(n < kMaxSlots ? n : kMaxSlots);
 }
 
+// Inline I/O runs one WorkerCore without a thread: everything sized per worker counts it as one.
+static gp_engine_config with_one_worker_at_least(gp_engine_config c) {
+    c.workers = std::max<int32_t>(1, c.workers);
+    return c;
+}
+
 EngineCore::EngineCore(const gp_engine_config& c, void* ev, int32_t ev_cap, void* rq, int32_t rq_cap)
-    : config(c), events(ev, ev_cap), requests(rq, rq_cap),
-      table(slot_count(c), static_cast<uint32_t>(c.workers)) {}
+    : config(with_one_worker_at_least(c)), inline_io(c.workers == 0), events(ev, ev_cap), requests(rq, rq_cap),
+      table(slot_count(config), static_cast<uint32_t>(config.workers)) {}
 
 // The backend's destructor has stopped the engine and cleared `workers`
 // before its own OS objects go; nothing is left to do here.
@@ -53,8 +60,12 @@ int32_t EngineCore::start(const char* host, int32_t port, std::string* err) {
     int32_t bound = -1;
     if (!open_listener(host, port, &bound, err)) return -1;
     std::string failure;
-    for (auto& w : workers) {
-        if (!w->start(&failure)) break;
+    if (inline_io) {
+        workers[0]->start_inline(&failure);
+    } else {
+        for (auto& w : workers) {
+            if (!w->start(&failure)) break;
+        }
     }
     if (!failure.empty()) {
         // Release: see `stopping`.
@@ -72,13 +83,52 @@ int32_t EngineCore::start(const char* host, int32_t port, std::string* err) {
     return bound;
 }
 
+bool EngineCore::poll(int64_t timeout_nanos, std::string* err) {
+    if (!inline_io) {
+        *err = "gp_engine_poll needs an engine without worker threads (workers = 0)";
+        return false;
+    }
+    // Acquire: see `stopping` (a stop on this thread, as the contract says, is seen anyway).
+    if (!started_ || stopping.load(std::memory_order_acquire)) {
+        *err = started_ ? "engine stopped" : "engine not started";
+        return false;
+    }
+    if (!driver_bound_) {
+        if (!workers[0]->bind_driver(err)) return false;
+        driver_bound_ = true;
+        driver_ = std::this_thread::get_id();
+    } else if (driver_ != std::this_thread::get_id()) {
+        *err = "gp_engine_poll from a thread other than the engine's driver";
+        return false;
+    }
+    workers[0]->turn(timeout_nanos < 0 ? 0 : timeout_nanos);
+    return true;
+}
+
 void EngineCore::stop() {
     std::lock_guard<std::mutex> lock(lifecycle_);
     if (stopped_) return;
     stopped_ = true;
     // Release: see `stopping`.
     stopping.store(true, std::memory_order_release);
-    if (started_) {
+    if (started_ && inline_io) {
+        WorkerCore& w = *workers[0];
+        std::string ignored;
+        if (!driver_bound_ && w.bind_driver(&ignored)) {  // stopped before any poll: this thread drives
+            driver_bound_ = true;
+            driver_ = std::this_thread::get_id();
+        }
+        if (driver_ == std::this_thread::get_id() || !w.thread_bound()) {
+            // The same shutdown the worker threads run: CLOSED events, linger, last completions.
+            while (w.turn(kTickNanos)) {
+            }
+            w.report_dropped();
+        } else {
+            log_line("engine stopped from a thread that does not drive it: connections reset, not closed");
+            w.abandon();
+        }
+        close_listener();
+    } else if (started_) {
         for (auto& w : workers) w->wake();
         for (auto& w : workers) w->join();
         close_listener();

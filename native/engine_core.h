@@ -6,13 +6,24 @@
 //
 // Threads and ownership (the same on every platform):
 //  - The game thread writes the requests ring and consumes the events ring.
-//  - Worker 0 is the requests ring's only consumer. A request for a slot owned
+//  - Inline I/O (config.workers == 0, the default of the server): there is one
+//    WorkerCore and no thread of its own. The game thread drives it through
+//    EngineCore::poll once per round, so it is the requests ring's consumer and
+//    the events ring's producer itself, and nothing below about wake-ups
+//    applies: no thread ever wakes another. The first poll binds the driver
+//    (io_uring's SINGLE_ISSUER); stop() must come from that thread too.
+//  - Worker threads (config.workers >= 1): worker 0 is the requests ring's only consumer. A request for a slot owned
 //    by worker k > 0 is copied into worker k's private inbox ring (same ring
 //    code, native memory), so each session is touched by its own worker only
 //    and the session table needs no locks.
 //  - Every worker produces into the events ring (many-to-one, CAS on tail).
 //
-// Wake-ups (never per packet): a worker that runs out of work announces its
+// Rounds: every OS wait is given a batch window (config.batch_us). Under load a
+// wait returns no earlier than the window after the previous one returned, so
+// a round carries a window's worth of completions and submissions for one
+// system call; after a quiet spell the first completion ends the wait at once.
+//
+// Wake-ups between threads (workers >= 1; never per packet): a worker that runs out of work announces its
 // sleep on its inbox (Ring::prepare_to_sleep) and blocks in the OS wait;
 // whoever publishes into that inbox wakes it (WorkerCore::wake) only if
 // Ring::consumer_needs_wake() says so. After each completion batch a worker
@@ -79,13 +90,19 @@ public:
     // ---- the OS part ----
     virtual bool open_listener(const char* host, int32_t port, int32_t* bound_port, std::string* err) = 0;
     virtual void close_listener() = 0;
+    // Inline I/O: one round on the driving thread (engine.h, gp_engine_poll).
+    // False with *err if the engine cannot go on.
+    bool poll(int64_t timeout_nanos, std::string* err);
+
     // Any worker thread: the game thread may be asleep in await_events.
     virtual void wake_game() = 0;
     virtual void await_events(int64_t timeout_nanos) = 0;
     // One line for gp_engine_describe, after every worker started.
     virtual std::string describe() = 0;
 
+    // workers >= 1 here; inline_io says whether they are threads of their own.
     const gp_engine_config config;
+    const bool inline_io;
     Ring events;
     Ring requests;
     SessionTable table;
@@ -100,6 +117,10 @@ private:
     std::mutex lifecycle_;
     bool started_ = false;
     bool stopped_ = false;
+    // Inline I/O: the thread of the first poll. Written and read by that thread,
+    // and by stop(), which the contract puts on the same thread.
+    bool driver_bound_ = false;
+    std::thread::id driver_;
 };
 
 class WorkerCore {
@@ -114,6 +135,20 @@ public:
     // Starts the thread and waits for os_thread_init's verdict.
     bool start(std::string* err);
     void join();
+    // Inline I/O, on the thread that calls start(): os_thread_init without a thread.
+    bool start_inline(std::string* err) { return os_thread_init(err); }
+    // Inline I/O, on the driving thread's first poll.
+    bool bind_driver(std::string* err) { return os_bind_driver(err); }
+    // One turn of the loop: requests, retries, one OS wait of at most max_wait_nanos
+    // (< 0: as long as nothing happens), completions. False once stopped and quiesced.
+    bool turn(int64_t max_wait_nanos);
+    // Inline I/O, stop() on a thread that may not submit (not the driver): drop
+    // every OS operation and handle at once (the peers see a reset).
+    void abandon() { os_abandon(); }
+    // Logs the CLOSED events a stop had to drop (a full events ring nobody drains).
+    void report_dropped();
+    // Whether only the driving thread may make OS calls on this worker's objects.
+    virtual bool thread_bound() const = 0;
     // Any thread: ends the worker's OS wait (it then looks at its inbox and the stop flag).
     virtual void wake() = 0;
 
@@ -148,7 +183,12 @@ protected:
     // ---- the OS part ----
 
     // On the new thread, before anything else: create per-thread OS objects.
+    // Inline I/O: on the thread that starts the engine, before any driver is known.
     virtual bool os_thread_init(std::string* err) = 0;
+    // Inline I/O: the driving thread's first poll; from now on only it makes OS calls.
+    virtual bool os_bind_driver(std::string* err) = 0;
+    // See abandon().
+    virtual void os_abandon() = 0;
     // Ties a freshly accepted session to this worker's completion mechanism.
     virtual bool os_attach(uint32_t slot, Session& s) = 0;
     // Start an asynchronous receive into buf / send of data. False with an OS
@@ -171,14 +211,15 @@ protected:
     // Completions already fetched but not handled yet (then never block).
     virtual bool os_has_backlog() = 0;
     // Submit what is queued; if block, wait for a completion or the timeout
-    // (< 0: none) or wake(). Then os_dispatch handles what arrived.
-    virtual void os_wait(bool block, int64_t timeout_nanos) = 0;
+    // (< 0: none) or wake(), but while window_nanos (> 0) runs, for many
+    // completions only (the batch window; how many is the backend's choice).
+    // Then os_dispatch handles what arrived.
+    virtual void os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) = 0;
     virtual void os_dispatch() = 0;
     virtual std::string os_error_text(const char* what, int error) = 0;
 
 private:
     void thread_main();
-    void run_loop();
     bool drain_inbox();
     bool handle_request(int32_t type, int64_t session, int64_t timestamp, const uint8_t* payload, int32_t length);
     void process_retries();
@@ -210,6 +251,8 @@ private:
 
     bool stopping_ = false;
     int64_t stop_deadline_ms_ = 0;
+    const int64_t window_nanos_;
+    int64_t last_wait_end_nanos_ = 0;
     bool published_events_ = false;
     bool inbox_blocked_ = false;
     int64_t table_full_log_ms_ = 0;

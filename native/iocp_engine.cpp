@@ -121,8 +121,12 @@ private:
     bool os_quiesced() override { return pending_accepts_ == 0; }
     bool os_tick(int64_t now) override;
     bool os_has_backlog() override { return false; }  // os_dispatch handles every fetched entry
-    void os_wait(bool block, int64_t timeout_nanos) override;
+    void os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) override;
     void os_dispatch() override;
+    // A completion port has no thread affinity: any one thread at a time may drive it.
+    bool os_bind_driver(std::string*) override { return true; }
+    bool thread_bound() const override { return false; }
+    void os_abandon() override {}  // never called: not thread_bound
     std::string os_error_text(const char* what, int error) override { return win_error_text(what, error); }
 
     void handle(const OVERLAPPED_ENTRY& e);
@@ -396,13 +400,23 @@ int IocpWorker::completion_error(const Session& s, IoOp& op) {
     return WSAGetLastError();
 }
 
-void IocpWorker::os_wait(bool block, int64_t timeout_nanos) {
+static DWORD millis_rounded_up(int64_t nanos) {
+    return static_cast<DWORD>(std::min<int64_t>((nanos + 999'999) / 1'000'000, INFINITE - 1));
+}
+
+void IocpWorker::os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) {
     DWORD ms = 0;
-    if (block) {
-        ms = timeout_nanos < 0 ? INFINITE
-                               : static_cast<DWORD>(std::min<int64_t>((timeout_nanos + 999'999) / 1'000'000,
-                                                                      INFINITE - 1));
+    if (block && window_nanos > 0 && timeout_nanos != 0) {
+        // GetQueuedCompletionStatusEx has no "wait for many": sleep out the window and take
+        // everything that queued meanwhile in one call; only an empty port waits on.
+        const int64_t window = timeout_nanos < 0 ? window_nanos : std::min(window_nanos, timeout_nanos);
+        Sleep(millis_rounded_up(window));
+        fetched_ = 0;
+        if (GetQueuedCompletionStatusEx(port_, entries_, kBatch, &fetched_, 0, FALSE) && fetched_ > 0) return;
+        if (timeout_nanos >= 0) timeout_nanos = std::max<int64_t>(0, timeout_nanos - window);
+        block = timeout_nanos != 0;
     }
+    if (block) ms = timeout_nanos < 0 ? INFINITE : millis_rounded_up(timeout_nanos);
     fetched_ = 0;
     if (!GetQueuedCompletionStatusEx(port_, entries_, kBatch, &fetched_, ms, FALSE)) {
         fetched_ = 0;
@@ -461,8 +475,8 @@ std::unique_ptr<EngineCore> create_os_engine(const gp_engine_config& config, voi
         *err = win_error_text("CreateEvent", static_cast<int>(GetLastError()));
         return nullptr;
     }
-    engine->workers.reserve(static_cast<size_t>(config.workers));
-    for (int32_t i = 0; i < config.workers; i++) {
+    engine->workers.reserve(static_cast<size_t>(engine->config.workers));
+    for (int32_t i = 0; i < engine->config.workers; i++) {
         auto w = std::make_unique<IocpWorker>(engine.get(), static_cast<uint32_t>(i));
         if (!w->init_port(err) || !w->init_inbox(err)) return nullptr;
         engine->workers.push_back(std::move(w));

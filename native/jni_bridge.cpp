@@ -1,8 +1,9 @@
 // JNI entry points for gameport.engine.NativeEngine and NativeLibrary: only
 // argument conversion and exceptions; everything else is the C API in engine.h.
-// None of these runs per packet: the game thread calls wakeRequests0 and
-// awaitEvents0 only when the ring protocol says the other side sleeps, and
-// sendLatencyCounts0 runs once per statistics interval.
+// None of these runs per packet: with inline I/O the game thread calls poll0
+// once per round (a round carries a batch window of packets); with worker
+// threads it calls wakeRequests0 and awaitEvents0 only when the ring protocol
+// says the other side sleeps; sendLatencyCounts0 runs once per statistics interval.
 #include <jni.h>
 
 #include <algorithm>
@@ -40,7 +41,7 @@ JNIEXPORT jstring JNICALL Java_gameport_engine_NativeLibrary_probe0(JNIEnv* env,
 }
 
 JNIEXPORT jlong JNICALL Java_gameport_engine_NativeEngine_create0(JNIEnv* env, jclass, jobject events,
-                                                                   jobject requests, jint workers,
+                                                                   jobject requests, jint workers, jint batch_us,
                                                                    jint max_pending_bytes, jint max_sessions) {
     void* ev;
     void* rq;
@@ -52,7 +53,7 @@ JNIEXPORT jlong JNICALL Java_gameport_engine_NativeEngine_create0(JNIEnv* env, j
     }
     // jint is `long` on Windows, `int` on Linux: 32 bits either way.
     gp_engine_config config{static_cast<int32_t>(workers), static_cast<int32_t>(max_pending_bytes),
-                            static_cast<int32_t>(max_sessions)};
+                            static_cast<int32_t>(max_sessions), static_cast<int32_t>(batch_us)};
     char err[256];
     gp_engine* e = gp_engine_create(&config, ev, ev_cap, rq, rq_cap, err, sizeof err);
     if (!e) {
@@ -77,6 +78,14 @@ JNIEXPORT jint JNICALL Java_gameport_engine_NativeEngine_start0(JNIEnv* env, jcl
 
 JNIEXPORT jstring JNICALL Java_gameport_engine_NativeEngine_describe0(JNIEnv* env, jclass, jlong handle) {
     return env->NewStringUTF(gp_engine_describe(engine_of(handle)));
+}
+
+// Inline I/O: once per game round; the round's sends and receives happen inside.
+JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_poll0(JNIEnv* env, jclass, jlong handle, jlong timeout_nanos) {
+    char err[256];
+    if (gp_engine_poll(engine_of(handle), static_cast<int64_t>(timeout_nanos), err, sizeof err) != 0) {
+        throw_new(env, "java/lang/IllegalStateException", err);
+    }
 }
 
 JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_wakeRequests0(JNIEnv*, jclass, jlong handle) {

@@ -18,14 +18,30 @@ int sys_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags,
 }
 }  // namespace
 
-Uring::~Uring() {
+Uring::~Uring() { release(); }
+
+void Uring::release() {
     if (sqes_) munmap(sqes_, sqes_len_);
     if (cq_ptr_ && cq_ptr_ != sq_ptr_) munmap(cq_ptr_, cq_len_);
     if (sq_ptr_) munmap(sq_ptr_, sq_len_);
     if (fd_ >= 0) close(fd_);
+    sqes_ = nullptr;
+    cq_ptr_ = sq_ptr_ = nullptr;
+    fd_ = -1;
 }
 
-int Uring::init(unsigned sq_entries, unsigned cq_entries, std::string* err) {
+int Uring::enable() {
+    if (syscall(__NR_io_uring_register, fd_, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0) return -errno;
+    return 0;
+}
+
+unsigned Uring::ready() const {
+    // Acquire as in reap(): the count may only include CQEs whose contents are visible.
+    return std::atomic_ref<unsigned>(*cq_tail_).load(std::memory_order_acquire) -
+           std::atomic_ref<unsigned>(*cq_head_).load(std::memory_order_relaxed);
+}
+
+int Uring::init(unsigned sq_entries, unsigned cq_entries, bool start_disabled, std::string* err) {
     struct Mode {
         unsigned flags;
         const char* name;
@@ -40,7 +56,7 @@ int Uring::init(unsigned sq_entries, unsigned cq_entries, std::string* err) {
     io_uring_params p;
     for (const Mode& m : modes) {
         std::memset(&p, 0, sizeof p);
-        p.flags = m.flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+        p.flags = m.flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | (start_disabled ? IORING_SETUP_R_DISABLED : 0u);
         p.cq_entries = cq_entries;
         rc = sys_setup(sq_entries, &p);
         if (rc >= 0) {
@@ -58,6 +74,7 @@ int Uring::init(unsigned sq_entries, unsigned cq_entries, std::string* err) {
     fd_ = rc;
     setup_flags_ = p.flags;
     features_ = p.features;
+    cq_entries_ = p.cq_entries;
 
     sq_len_ = p.sq_off.array + p.sq_entries * sizeof(unsigned);
     cq_len_ = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);

@@ -21,7 +21,17 @@ public:
 
     // Tries SINGLE_ISSUER|DEFER_TASKRUN, then COOP_TASKRUN, then no flags (the
     // measured order of preference). Returns 0, or -errno with *err set.
-    int init(unsigned sq_entries, unsigned cq_entries, std::string* err);
+    // start_disabled (IORING_SETUP_R_DISABLED): nothing can be submitted until
+    // enable(), and SINGLE_ISSUER binds the ring to the thread that calls enable()
+    // instead of the creating one (io_uring_register(2), IORING_REGISTER_ENABLE_RINGS).
+    int init(unsigned sq_entries, unsigned cq_entries, bool start_disabled, std::string* err);
+    int enable();
+    // Unmaps and closes the ring now (the destructor's work): the kernel cancels
+    // whatever is still in flight.
+    void release();
+    // Completions posted and not reaped yet.
+    unsigned ready() const;
+    unsigned cq_entries() const { return cq_entries_; }
     const char* mode() const { return mode_; }
     bool defer_taskrun() const { return (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0; }
 
@@ -82,6 +92,7 @@ private:
     unsigned sq_entries_ = 0;
     unsigned sqe_tail_ = 0;  // our private tail; published to *sq_tail_ on enter
 
+    unsigned cq_entries_ = 0;
     unsigned* cq_head_ = nullptr;
     unsigned* cq_tail_ = nullptr;
     unsigned cq_mask_ = 0;

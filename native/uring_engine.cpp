@@ -73,7 +73,10 @@ private:
     bool os_quiesced() override;
     bool os_tick(int64_t now) override;
     bool os_has_backlog() override { return !deferred_.empty(); }
-    void os_wait(bool block, int64_t timeout_nanos) override;
+    void os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) override;
+    bool os_bind_driver(std::string* err) override;
+    void os_abandon() override;
+    bool thread_bound() const override { return ring_.defer_taskrun(); }
     void os_dispatch() override;
     std::string os_error_text(const char* what, int error) override { return errno_text(what, error); }
 
@@ -117,8 +120,9 @@ public:
     void wake_game() override { write_eventfd(events_fd); }
     void await_events(int64_t timeout_nanos) override;
     std::string describe() override {
-        return std::string("io_uring (") + static_cast<UringWorker&>(*workers[0]).ring_mode() + "), " +
-               std::to_string(workers.size()) + " worker(s)";
+        const std::string mode = std::string("io_uring (") + static_cast<UringWorker&>(*workers[0]).ring_mode() + ")";
+        if (inline_io) return mode + ", I/O on the game thread";
+        return mode + ", " + std::to_string(workers.size()) + " worker(s)";
     }
 
     int listen_fd = -1;
@@ -147,7 +151,9 @@ bool UringWorker::os_thread_init(std::string* err) {
     const uint32_t per_worker = engine_->table.capacity() / static_cast<uint32_t>(engine_->config.workers) + 1;
     // Each live session has at most recv + send + cancel outstanding.
     const uint64_t cq = std::min<uint64_t>(65536, 4ull * per_worker + 1024);
-    if (ring_.init(1024, static_cast<unsigned>(cq), err) != 0) return false;
+    // Inline I/O: this is not the thread that will submit; R_DISABLED leaves the
+    // SINGLE_ISSUER binding to the driver's first poll (os_bind_driver).
+    if (ring_.init(1024, static_cast<unsigned>(cq), engine_->inline_io, err) != 0) return false;
     rlimit rl;
     fd_limit_ = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 30) ? static_cast<int>(rl.rlim_cur)
                                                                                 : (1 << 30);
@@ -312,8 +318,44 @@ bool UringWorker::os_tick(int64_t now) {
     return accept_paused_;
 }
 
-void UringWorker::os_wait(bool block, int64_t timeout_nanos) {
-    const int erc = ring_.enter(block ? 1 : 0, timeout_nanos);
+bool UringWorker::os_bind_driver(std::string* err) {
+    const int rc = ring_.enable();
+    if (rc < 0) {
+        *err = errno_text("io_uring enable", -rc);
+        return false;
+    }
+    return true;
+}
+
+void UringWorker::os_abandon() {
+    ring_.release();  // the kernel cancels every operation; nothing writes into our buffers after this
+    SessionTable& table = engine_->table;
+    for (uint32_t slot = 0; slot < table.capacity(); slot++) {
+        Session& s = table.at(slot);
+        if (s.handle >= 0) {
+            close(static_cast<int>(s.handle));
+            s.handle = -1;
+        }
+    }
+}
+
+// The batch window in one wait: asking for a CQ-full of completions with the
+// window as timeout lets the kernel gather every completion of the window
+// without waking us for each (DEFER_TASKRUN counts them against min_complete),
+// and submits this round's sends on the way in. Only if the window brought
+// nothing does a second wait return at the first completion.
+void UringWorker::os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) {
+    int erc;
+    if (block && window_nanos > 0 && timeout_nanos != 0) {
+        const int64_t window = timeout_nanos < 0 ? window_nanos : std::min(window_nanos, timeout_nanos);
+        erc = ring_.enter(ring_.cq_entries(), window);
+        if (erc >= 0 || erc == -ETIME) {
+            if (ring_.ready() > 0 || !deferred_.empty() || timeout_nanos == window) return;
+            erc = ring_.enter(1, timeout_nanos < 0 ? -1 : timeout_nanos - window);
+        }
+    } else {
+        erc = ring_.enter(block ? 1 : 0, timeout_nanos);
+    }
     if (erc < 0 && erc != -ETIME && erc != -EINTR && erc != -EBUSY && erc != -EAGAIN) {
         log_line("worker %u: io_uring_enter: %s", index(), strerror(-erc));
     }
@@ -409,8 +451,8 @@ std::unique_ptr<EngineCore> create_os_engine(const gp_engine_config& config, voi
         *err = errno_text("eventfd", errno);
         return nullptr;
     }
-    engine->workers.reserve(static_cast<size_t>(config.workers));
-    for (int32_t i = 0; i < config.workers; i++) {
+    engine->workers.reserve(static_cast<size_t>(engine->config.workers));
+    for (int32_t i = 0; i < engine->config.workers; i++) {
         auto w = std::make_unique<UringWorker>(engine.get(), static_cast<uint32_t>(i));
         if (!w->init_wake(err) || !w->init_inbox(err)) return nullptr;
         engine->workers.push_back(std::move(w));

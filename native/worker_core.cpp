@@ -11,7 +11,8 @@
 
 namespace gameport {
 
-WorkerCore::WorkerCore(EngineCore* engine, uint32_t index) : engine_(engine), index_(index) {
+WorkerCore::WorkerCore(EngineCore* engine, uint32_t index)
+    : engine_(engine), index_(index), window_nanos_(int64_t{engine->config.batch_us} * 1000) {
     send_dirty_.assign(engine->table.capacity(), 0);
     touched_workers_.assign(static_cast<size_t>(engine->config.workers), false);
 }
@@ -62,7 +63,10 @@ void WorkerCore::thread_main() {
         start_error_ = err;
     }
     start_cv_.notify_all();
-    if (ok) run_loop();
+    if (!ok) return;
+    while (turn(-1)) {
+    }
+    report_dropped();
 }
 
 void WorkerCore::wake_game_if_published() {
@@ -433,46 +437,59 @@ void WorkerCore::begin_shutdown() {
     }
 }
 
-void WorkerCore::run_loop() {
-    for (;;) {
-        // Acquire pairs with stop()'s release store.
-        if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) begin_shutdown();
-        if (stopping_ && engine_->table.live(index_) == 0 && os_quiesced()) break;
+bool WorkerCore::turn(int64_t max_wait_nanos) {
+    // Acquire pairs with stop()'s release store.
+    if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) begin_shutdown();
+    if (stopping_ && engine_->table.live(index_) == 0 && os_quiesced()) return false;
 
-        bool busy = false;
-        if (!stopping_) busy = drain_inbox();
-        process_retries();
-        const int64_t now = now_ms();
-        process_lingering(now);
-        const bool ticking = os_tick(now);
+    bool busy = false;
+    if (!stopping_) busy = drain_inbox();
+    process_retries();
+    const int64_t now = now_ms();
+    process_lingering(now);
+    const bool ticking = os_tick(now);
 
-        int64_t timeout = -1;
-        if (!retry_.empty() || inbox_blocked_) timeout = kRetryNanos;
-        if (!lingering_.empty() || ticking || stopping_) {
-            timeout = timeout < 0 ? kTickNanos : std::min(timeout, kTickNanos);
-        }
-        // The game must hear of events published above before we block.
-        wake_game_if_published();
-        bool block = false;
-        bool announced = false;
-        if (!busy && !os_has_backlog()) {
-            if (stopping_ || inbox_.prepare_to_sleep()) {
-                block = true;
-                announced = !stopping_;
-            } else if (inbox_blocked_) {
-                // The waiting records are ours to forward once another worker's inbox has room:
-                // sleep the retry pause (unannounced) instead of spinning against that worker.
-                block = true;
-            }
-        }
-        os_wait(block, timeout);
-        if (announced) inbox_.awake();
-        os_dispatch();
-        wake_game_if_published();  // once per completion batch, never per packet
+    int64_t timeout = max_wait_nanos;
+    const auto at_most = [&timeout](int64_t t) { timeout = timeout < 0 ? t : std::min(timeout, t); };
+    if (!retry_.empty() || inbox_blocked_) {
+        // Inline, the events ring is full until our caller drains it: return to it at once.
+        at_most(engine_->inline_io ? 0 : kRetryNanos);
     }
+    if (!lingering_.empty() || ticking || stopping_) at_most(kTickNanos);
+    // The game must hear of events published above before we block.
+    wake_game_if_published();
+    bool block = false;
+    bool announced = false;
+    if (engine_->inline_io) {
+        // The caller reads the requests ring itself before it calls again: no one to announce a sleep to.
+        block = timeout != 0 && !os_has_backlog();
+    } else if (!busy && !os_has_backlog()) {
+        if (stopping_ || inbox_.prepare_to_sleep()) {
+            block = true;
+            announced = !stopping_;
+        } else if (inbox_blocked_) {
+            // The waiting records are ours to forward once another worker's inbox has room:
+            // sleep the retry pause (unannounced) instead of spinning against that worker.
+            block = true;
+        }
+    }
+    // The window runs from the end of the previous wait, so a round (wait + handling) lasts
+    // about the window under load, and a wait after a quiet spell has no window left.
+    const int64_t before = monotonic_nanos();
+    const int64_t window = stopping_ ? 0 : std::max<int64_t>(0, last_wait_end_nanos_ + window_nanos_ - before);
+    os_wait(block, timeout, window);
+    last_wait_end_nanos_ = monotonic_nanos();
+    if (announced) inbox_.awake();
+    os_dispatch();
+    wake_game_if_published();  // once per completion batch, never per packet
+    return true;
+}
+
+void WorkerCore::report_dropped() {
     if (dropped_closed_) {
         log_line("worker %u: %llu CLOSED events dropped at shutdown (event ring full)", index_,
                  static_cast<unsigned long long>(dropped_closed_));
+        dropped_closed_ = 0;
     }
 }
 

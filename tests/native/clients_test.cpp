@@ -10,7 +10,9 @@
 // one stream split at every byte position; graceful and abortive disconnects
 // (also mid-packet and with sends pending); a CLOSE request that flushes; a
 // protocol error; a slow consumer closed; stop() with receives and blocked
-// sends pending. All of it with 1 worker and with 2.
+// sends pending. All of it with inline I/O (workers = 0: a driver thread of
+// the test calls gp_engine_poll and stops the engine, as the server's game
+// thread does), inline with a batch window, 1 worker and 2.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -82,6 +84,8 @@ Bytes random_packet(Rng& r) {
     }
 }
 
+int32_t batch_us = 0;  // the batch window of the engines created next
+
 class Game {
 public:
     Game(int workers, int max_pending, int max_sessions) {
@@ -89,7 +93,7 @@ public:
         rq_mem_ = alloc(kCap);
         events_ = Ring(ev_mem_, kCap);
         requests_ = Ring(rq_mem_, kCap);
-        gp_engine_config c{workers, max_pending, max_sessions};
+        gp_engine_config c{workers, max_pending, max_sessions, batch_us};
         char err[256];
         engine_ = gp_engine_create(&c, ev_mem_, kCap, rq_mem_, kCap, err, sizeof err);
         if (!engine_) std::fprintf(stderr, "create: %s\n", err);
@@ -97,15 +101,24 @@ public:
         port_ = gp_engine_start(engine_, "127.0.0.1", 0, err, sizeof err);
         if (port_ < 0) std::fprintf(stderr, "start: %s\n", err);
         CHECK(port_ > 0);
-        std::printf("engine: %s on port %d\n", gp_engine_describe(engine_), port_);
+        std::printf("engine: %s on port %d (batch window %d us)\n", gp_engine_describe(engine_), port_, batch_us);
+        if (workers == 0) driver_ = std::thread([this] { drive(); });
     }
     ~Game() {
+        stop();
         gp_engine_destroy(engine_);
         ::operator delete(ev_mem_, std::align_val_t(128));
         ::operator delete(rq_mem_, std::align_val_t(128));
     }
     int port() const { return port_; }
-    void stop() { gp_engine_stop(engine_); }
+    void stop() {
+        if (!driver_.joinable()) {
+            gp_engine_stop(engine_);
+            return;
+        }
+        stop_driver_.store(true);
+        driver_.join();
+    }
 
     // Next event within timeout_ms, sleeping the way the game thread does; false if none came.
     bool poll(Event* out, int timeout_ms) {
@@ -171,6 +184,20 @@ public:
     }
 
 private:
+    // Inline I/O: the thread that owns the engine's I/O, as the game thread does in the server.
+    void drive() {
+        char err[256];
+        while (!stop_driver_.load()) {
+            if (gp_engine_poll(engine_, 2'000'000, err, sizeof err) != 0) {
+                std::fprintf(stderr, "poll: %s\n", err);
+                std::exit(1);
+            }
+        }
+        gp_engine_stop(engine_);
+    }
+    std::thread driver_;
+    std::atomic<bool> stop_driver_{false};
+
     static constexpr int32_t kCap = 1 << 18;
     static void* alloc(int32_t cap) {
         const size_t bytes = static_cast<size_t>(cap) + ringlayout::kTrailerLength;
@@ -518,8 +545,12 @@ int main() {
         std::printf("clients_test: skipped (%s)\n", err);
         return 0;
     }
+    run_all(0);
+    batch_us = 500;
+    run_all(0);
     run_all(1);
+    batch_us = 0;
     run_all(2);
-    std::printf("clients_test: 10 passed, 0 failed\n");
+    std::printf("clients_test: 20 passed, 0 failed\n");
     return 0;
 }

@@ -1,8 +1,12 @@
 // The engine through its C API with real loopback TCP clients. This program
 // plays the game thread: it reads the events ring (sleeping with
 // prepare_to_sleep + gp_engine_await_events) and writes SEND/CLOSE requests
-// (waking the worker only when consumer_needs_wake says so).
-//   engine_test           all socket tests, 1 worker and 2 workers
+// (waking the worker only when consumer_needs_wake says so). With inline I/O
+// (workers = 0) a driver thread of the test calls gp_engine_poll in a loop and
+// stops the engine itself, as the game thread does in the server: the rings'
+// roles stay those of two threads, which is what the state machine sees.
+//   engine_test           all socket tests: inline I/O (with and without a batch
+//                         window), 1 worker and 2 workers
 //   engine_test emfile    accept under a full fd table (own process: it lowers RLIMIT_NOFILE)
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -34,6 +39,8 @@ using namespace gameport;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
+
+int32_t batch_us = 0;  // the batch window of the engines created next
 
 constexpr int32_t kPeerClosed = 0, kProtocolError = 1, kSlowConsumer = 2, kLogout = 5, kShutdown = 6, kServerFull = 7;
 
@@ -66,7 +73,7 @@ public:
         rq_mem_ = alloc(kCap);
         events_ = Ring(ev_mem_, ev_cap);
         requests_ = Ring(rq_mem_, kCap);
-        gp_engine_config c{workers, max_pending, max_sessions};
+        gp_engine_config c{workers, max_pending, max_sessions, batch_us};
         char err[256];
         engine_ = gp_engine_create(&c, ev_mem_, ev_cap, rq_mem_, kCap, err, sizeof err);
         if (!engine_) std::fprintf(stderr, "create: %s\n", err);
@@ -74,15 +81,24 @@ public:
         port_ = gp_engine_start(engine_, "127.0.0.1", 0, err, sizeof err);
         if (port_ < 0) std::fprintf(stderr, "start: %s\n", err);
         CHECK(port_ > 0);
-        std::printf("engine: %s on port %d\n", gp_engine_describe(engine_), port_);
+        std::printf("engine: %s on port %d (batch window %d us)\n", gp_engine_describe(engine_), port_, batch_us);
+        if (workers == 0) driver_ = std::thread([this] { drive(); });
     }
     ~Game() {
+        stop();
         gp_engine_destroy(engine_);
         std::free(ev_mem_);
         std::free(rq_mem_);
     }
     int port() const { return port_; }
-    void stop() { gp_engine_stop(engine_); }
+    void stop() {
+        if (!driver_.joinable()) {
+            gp_engine_stop(engine_);
+            return;
+        }
+        stop_driver_.store(true);
+        driver_.join();
+    }
 
     // Next event, sleeping the way the game thread does; fails after timeout_ms.
     Event next(int timeout_ms = 5000) {
@@ -165,6 +181,20 @@ public:
     int sleeps() const { return sleeps_; }
 
 private:
+    // Inline I/O: the thread that owns the engine's I/O, as the game thread does in the server.
+    void drive() {
+        char err[256];
+        while (!stop_driver_.load()) {
+            if (gp_engine_poll(engine_, 2'000'000, err, sizeof err) != 0) {
+                std::fprintf(stderr, "poll: %s\n", err);
+                std::exit(1);
+            }
+        }
+        gp_engine_stop(engine_);
+    }
+    std::thread driver_;
+    std::atomic<bool> stop_driver_{false};
+
     static constexpr int32_t kCap = 1 << 16;
     static void* alloc(int32_t cap) {
         const size_t bytes = static_cast<size_t>(cap) + ringlayout::kTrailerLength;
@@ -605,11 +635,15 @@ int main(int argc, char** argv) {
         std::printf("engine_test emfile: 1 passed, 0 failed\n");
         return 0;
     }
+    run_all(0);
+    batch_us = 500;
+    run_all(0);
     run_all(1);
+    batch_us = 0;
     run_all(2);
     test_event_backpressure();
     test_capacity_per_worker(1);
     test_capacity_per_worker(2);
-    std::printf("engine_test: 17 passed, 0 failed\n");
+    std::printf("engine_test: 31 passed, 0 failed\n");
     return 0;
 }

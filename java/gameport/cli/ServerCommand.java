@@ -26,7 +26,14 @@ final class ServerCommand {
                 .addOption(value("host", "ADDR", "address to bind (default " + d.host + ")"))
                 .addOption(value("engine", "NAME", "network engine: native (io_uring via JNI), java (NIO) or auto = native "
                         + "when it loads and io_uring works here, else java (default " + d.engine + ")"))
-                .addOption(value("workers", "N", "I/O worker threads of the native engine (default " + d.workers + ")"))
+                .addOption(value("workers", "N", "I/O worker threads of the native engine; 0 = the game thread does the "
+                        + "I/O itself between rounds, which costs no thread wake-ups (default " + d.workers + ")"))
+                .addOption(value("batch-us", "US", "batch window: under load each round of I/O and game logic gathers "
+                        + "this many microseconds of packets, so one system call serves many; at light load nothing "
+                        + "waits for it; 0 = a round per wake-up (default " + d.batchUs + ")"))
+                .addOption(value("flush-ms", "MS", "updates about other players and NPCs wait up to MS to leave merged "
+                        + "into one send per player; replies to a player's own action leave at once; 0 = never "
+                        + "held (default " + d.flushMs + ")"))
                 .addOption(value("width", "N", "map width in tiles (default " + d.width + ")"))
                 .addOption(value("height", "N", "map height in tiles (default " + d.height + ")"))
                 .addOption(value("view-range", "R", "a player sees objects within R tiles in x and y (default "
@@ -78,6 +85,8 @@ final class ServerCommand {
             config.host = cl.getOptionValue("host", config.host);
             config.engine = cl.getOptionValue("engine", config.engine);
             config.workers = intValue(cl, "workers", config.workers);
+            config.batchUs = intValue(cl, "batch-us", config.batchUs);
+            config.flushMs = intValue(cl, "flush-ms", config.flushMs);
             config.width = intValue(cl, "width", config.width);
             config.height = intValue(cl, "height", config.height);
             config.viewRange = intValue(cl, "view-range", config.viewRange);

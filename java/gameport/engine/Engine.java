@@ -28,14 +28,25 @@ public interface Engine extends AutoCloseable {
 
     ManyToOneRing requests();
 
-    /** Game thread, after writing a batch of requests: wakes the I/O side if it said it sleeps. */
-    void requestsPublished();
+    /**
+     * Game thread, once at the end of every round, after the round's requests are in the ring:
+     * hands them to the I/O side, then waits until events arrive or {@code sleepNanos} pass (0:
+     * do not wait; events already waiting end the wait at once).
+     *
+     * <p>Rounds are paced by the engine's batch window ({@code --batch-us}): under load a call
+     * returns no earlier than the window after the previous call returned, so each round carries
+     * the events of a whole window and the I/O of a round costs one system call, not one per
+     * packet; at light load the first event after a quiet spell ends the wait at once. An engine
+     * that does its I/O on the game thread (both engines by default) reads the sockets and sends
+     * the requests inside this call: no thread is woken for either.
+     */
+    void endRound(long sleepNanos);
 
     /**
-     * Game thread: blocks until an event producer wakes it or the timeout passes. Call only after
-     * {@code events().prepareToSleep()} returned true, and call {@code events().awake()} after.
+     * Game thread, in the middle of a round, when the requests ring has no room: makes some
+     * (hands what is there to the I/O side) and returns; the caller then tries again.
      */
-    void awaitEvents(long timeoutNanos);
+    void requestsFull();
 
     /**
      * Adds to {@code into} the request -> send-completed latencies, in microseconds, that the I/O

@@ -14,17 +14,21 @@ import org.HdrHistogram.Histogram;
  * handed to the native side once; this object keeps both buffers reachable until {@link #close()}
  * has joined the workers, so the memory is neither freed nor moved while native code uses it.
  *
- * <p>No JNI call happens per packet: {@link #requestsPublished()} calls into native code only when
- * the requests ring says its consumer sleeps, {@link #awaitEvents(long)} only when the game
- * thread has nothing to do, and {@link #collectSendLatency} once per call, whatever the traffic.
+ * <p>Threads: by default ({@code workers == 0}) the engine has no thread of its own; the game thread
+ * drives it through {@link #endRound} (one JNI call per round, which carries a batch window of
+ * packets) and closes it. With worker threads, {@link #endRound} calls into native code only
+ * when the requests ring says its consumer sleeps or when the game thread has nothing to do.
+ * {@link #collectSendLatency} runs on another thread, once a second, whatever the traffic.
  */
 public final class NativeEngine implements Engine {
-    public static final int DEFAULT_WORKERS = 1;
+    /** No worker threads: the game thread does the I/O inside {@link #endRound}. */
+    public static final int DEFAULT_WORKERS = 0;
     public static final int DEFAULT_RING_BYTES = 4 << 20;
 
     private final ManyToOneRing events;
     private final ManyToOneRing requests;
     private final long handle;
+    private final boolean inlineIo;
     /** Threads inside a native call that close() must not pull the memory from under. */
     private final AtomicInteger inNative = new AtomicInteger();
     private volatile boolean closed;
@@ -41,16 +45,18 @@ public final class NativeEngine implements Engine {
      * @param requestRingBytes capacity of the requests ring (power of two, at least 4096)
      * @throws IllegalStateException if the library is unavailable ({@link NativeLibrary#unavailableReason()})
      */
-    public NativeEngine(int workers, int maxPendingBytes, int maxSessions, int eventRingBytes, int requestRingBytes) {
+    public NativeEngine(int workers, int batchUs, int maxPendingBytes, int maxSessions, int eventRingBytes,
+                        int requestRingBytes) {
         NativeLibrary.require();
         this.events = ManyToOneRing.allocate(eventRingBytes);
         this.requests = ManyToOneRing.allocate(requestRingBytes);
-        this.handle = create0(events.memory(), requests.memory(), workers, maxPendingBytes, maxSessions);
+        this.inlineIo = workers == 0;
+        this.handle = create0(events.memory(), requests.memory(), workers, batchUs, maxPendingBytes, maxSessions);
     }
 
     /** One worker, 4 MiB rings. */
     public NativeEngine(int maxPendingBytes, int maxSessions) {
-        this(DEFAULT_WORKERS, maxPendingBytes, maxSessions, DEFAULT_RING_BYTES, DEFAULT_RING_BYTES);
+        this(DEFAULT_WORKERS, 0, maxPendingBytes, maxSessions, DEFAULT_RING_BYTES, DEFAULT_RING_BYTES);
     }
 
     @Override
@@ -89,8 +95,45 @@ public final class NativeEngine implements Engine {
         return requests;
     }
 
+    /**
+     * Inline I/O: one native call per round sends the round's requests and gathers a batch
+     * window of completions into the events ring (the wait is skipped when events are waiting).
+     * Worker threads: wakes the workers if they sleep, then sleeps until one wakes this thread.
+     */
     @Override
-    public void requestsPublished() {
+    public void endRound(long sleepNanos) {
+        if (inlineIo) {
+            poll(events.hasRecords() ? 0 : sleepNanos);
+            return;
+        }
+        requestsPublished();
+        if (sleepNanos > 0 && events.prepareToSleep()) {
+            awaitEvents(sleepNanos);
+            events.awake();
+        }
+    }
+
+    @Override
+    public void requestsFull() {
+        if (inlineIo) {
+            poll(0);
+            return;
+        }
+        requestsPublished();
+        Thread.yield();
+    }
+
+    private void poll(long timeoutNanos) {
+        if (enter()) {
+            try {
+                poll0(handle, timeoutNanos);
+            } finally {
+                inNative.decrementAndGet();
+            }
+        }
+    }
+
+    private void requestsPublished() {
         if (requests.consumerNeedsWake() && enter()) {
             try {
                 wakeRequests0(handle);
@@ -100,8 +143,7 @@ public final class NativeEngine implements Engine {
         }
     }
 
-    @Override
-    public void awaitEvents(long timeoutNanos) {
+    private void awaitEvents(long timeoutNanos) {
         if (timeoutNanos <= 0 || !enter()) {
             return;
         }
@@ -119,26 +161,30 @@ public final class NativeEngine implements Engine {
      */
     @Override
     public void collectSendLatency(Histogram into) {
-        if (!enter()) {
-            return;
-        }
-        int buckets;
-        try {
-            buckets = sendLatencyCounts0(handle, latencyCounts);
-        } finally {
-            inNative.decrementAndGet();
-        }
-        if (buckets != LatencyBuckets.COUNT) {
-            throw new IllegalStateException("libgameport has " + buckets + " latency buckets, this build expects "
-                    + LatencyBuckets.COUNT + ": library and classes come from different builds");
-        }
-        long highest = into.isAutoResize() ? Long.MAX_VALUE : into.getHighestTrackableValue();
-        for (int i = 0; i < LatencyBuckets.COUNT; i++) {
-            // Never negative: each native counter only grows, and calls are ordered (one at a time).
-            long delta = latencyCounts[i] - latencyCollected[i];
-            latencyCollected[i] = latencyCounts[i];
-            if (delta > 0) {
-                into.recordValueWithCount(Math.min(LatencyBuckets.valueOf(i), highest), delta);
+        synchronized (latencyCounts) {
+            if (!closed) {
+                if (!enter()) {
+                    return;
+                }
+                int buckets;
+                try {
+                    buckets = sendLatencyCounts0(handle, latencyCounts);
+                } finally {
+                    inNative.decrementAndGet();
+                }
+                if (buckets != LatencyBuckets.COUNT) {
+                    throw new IllegalStateException("libgameport has " + buckets + " latency buckets, this build "
+                            + "expects " + LatencyBuckets.COUNT + ": library and classes come from different builds");
+                }
+            } // else latencyCounts holds the final counts that close() took
+            long highest = into.isAutoResize() ? Long.MAX_VALUE : into.getHighestTrackableValue();
+            for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+                // Never negative: each native counter only grows, and calls are ordered (one at a time).
+                long delta = latencyCounts[i] - latencyCollected[i];
+                latencyCollected[i] = latencyCounts[i];
+                if (delta > 0) {
+                    into.recordValueWithCount(Math.min(LatencyBuckets.valueOf(i), highest), delta);
+                }
             }
         }
     }
@@ -160,16 +206,25 @@ public final class NativeEngine implements Engine {
             }
             closed = true;
         }
-        // Joins the workers, then wakes a game thread blocked in awaitEvents0.
+        // Inline I/O: closes every session on this thread, which must be the game thread (the
+        // game loop closes its engine as it ends). Worker threads: joins them, then wakes a game
+        // thread blocked in awaitEvents0.
         stop0(handle);
         while (inNative.get() > 0) {
             Thread.onSpinWait();
         }
+        synchronized (latencyCounts) {
+            // The sends that completed during the stop still reach the next collectSendLatency.
+            sendLatencyCounts0(handle, latencyCounts);
+        }
         destroy0(handle);
     }
 
-    private static native long create0(ByteBuffer events, ByteBuffer requests, int workers, int maxPendingBytes,
-                                       int maxSessions);
+    private static native long create0(ByteBuffer events, ByteBuffer requests, int workers, int batchUs,
+                                       int maxPendingBytes, int maxSessions);
+
+    /** Inline I/O only; throws IllegalStateException if the engine cannot go on. */
+    private static native void poll0(long handle, long timeoutNanos);
 
     private static native int start0(long handle, String host, int port) throws IOException;
 

@@ -70,7 +70,7 @@ public final class NioEngine implements Engine {
     private long refusedConnections;
 
     /** @param onFatal told when the reactor thread dies, so the server can stop instead of idling */
-    public NioEngine(int maxSessions, int maxPendingBytes, int eventRingBytes, int requestRingBytes,
+    public NioEngine(int maxSessions, int maxPendingBytes, int batchUs, int eventRingBytes, int requestRingBytes,
                      Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
         this.maxSessions = maxSessions;
@@ -121,15 +121,28 @@ public final class NioEngine implements Engine {
         return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
     }
 
-    @Override
-    public void requestsPublished() {
+    private void requestsPublished() {
         if (requests.consumerNeedsWake()) {
             selector.wakeup();
         }
     }
 
     @Override
-    public void awaitEvents(long timeoutNanos) {
+    public void endRound(long sleepNanos) {
+        requestsPublished();
+        if (sleepNanos > 0 && events.prepareToSleep()) {
+            awaitEvents(sleepNanos);
+            events.awake();
+        }
+    }
+
+    @Override
+    public void requestsFull() {
+        requestsPublished();
+        Thread.yield();
+    }
+
+    private void awaitEvents(long timeoutNanos) {
         // A producer that won the wake-up before this field was set found no thread to unpark;
         // volatile ordering guarantees this re-check then sees its record.
         gameThread = Thread.currentThread();

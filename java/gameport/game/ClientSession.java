@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The game thread's side of one connection: who it is, whether it logged in, and the packets
- * produced for it during the current batch (flushed once per batch into the request ring).
+ * produced for it and not sent yet (see Outboxes for when they go).
  */
 final class ClientSession {
     final long number;
@@ -22,6 +22,10 @@ final class ClientSession {
     byte[] out = new byte[256];
     int outLength;
     boolean touched;
+    /** It got a reply to its own action this round: sent at the round's end (Outboxes). */
+    boolean urgent;
+    /** When its held bytes started waiting, or -1 if none are held (Outboxes). */
+    long heldSince = -1;
 
     ClientSession(long number, long handle, String peer, long now) {
         this.number = number;

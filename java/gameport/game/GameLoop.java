@@ -31,7 +31,8 @@ public final class GameLoop implements Runnable {
     private final Consumer<Throwable> onFatal;
     private final ManyToOneRing events;
     private final ManyToOneRing requests;
-    private final Outboxes outboxes = new Outboxes();
+    private final Outboxes outboxes;
+    private final Outboxes.Sender sendOutbox = this::sendOutbox;
     private final World world;
     /**
      * Timer resolution: a twentieth of the NPC act period, at most 50 ms. Coarse ticks let the NPC
@@ -53,8 +54,6 @@ public final class GameLoop implements Runnable {
     private int liveCount;
     private byte[] scratch = new byte[MAX_CLIENT_PACKET];
     private long now;
-    /** Requests went into the ring this batch: the I/O side must hear of them once at its end. */
-    private boolean requestsWritten;
     /** Connections ever accepted: numbers sessions for people reading the log. */
     private long connections;
 
@@ -73,6 +72,7 @@ public final class GameLoop implements Runnable {
         this.timings = timings;
         this.events = engine.events();
         this.requests = engine.requests();
+        this.outboxes = new Outboxes(config.flushMs * 1_000_000L);
         long tick = Math.max(1_000_000L, Math.min(MAX_TIMER_TICK_NANOS, config.npcActMs * 1_000_000L / 20));
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
         this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
@@ -98,7 +98,8 @@ public final class GameLoop implements Runnable {
                 long start = System.nanoTime();
                 now = start;
                 world.now = start;
-                int handled = events.read(onEvent, BATCH) + timers.expire(start, onTimer);
+                int fromRing = events.read(onEvent, BATCH);
+                int handled = fromRing + timers.expire(start, onTimer);
                 if (now >= nextIdleCheck) {
                     closeIdleSessions();
                 }
@@ -113,26 +114,23 @@ public final class GameLoop implements Runnable {
                 if (end >= nextStats) {
                     logStats(end);
                 }
-                if (handled > 0) {
-                    continue;
+                long sleep = 0;
+                if (fromRing < BATCH) { // else the ring holds more: the next round starts at once
+                    long wakeAt = Math.min(Math.min(nextIdleCheck, nextStats),
+                            Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()));
+                    sleep = Math.max(0, Math.min(MAX_SLEEP_NANOS, wakeAt - end));
                 }
-                long wakeAt = Math.min(Math.min(nextIdleCheck, nextStats), timers.nextDeadlineNanos());
-                long sleep = Math.min(MAX_SLEEP_NANOS, wakeAt - end);
-                if (sleep <= 0) {
-                    continue;
-                }
-                if (events.prepareToSleep()) {
-                    engine.awaitEvents(sleep);
-                    events.awake();
-                } else {
-                    Thread.onSpinWait(); // a producer is between claiming and publishing a record
-                }
+                engine.endRound(sleep);
             }
         } catch (Stopping s) {
             // stop() while waiting for room in the request ring: nothing left to deliver
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "game thread failed", t);
             onFatal.accept(t);
+        } finally {
+            // The engine's I/O runs on this thread (Engine.endRound), so it is closed here too:
+            // every session gets its close while the thread that owns the sockets still runs.
+            engine.close();
         }
     }
 
@@ -164,7 +162,9 @@ public final class GameLoop implements Runnable {
                 if (s != null && s.handle == handle && !s.closing) {
                     packetsIn++;
                     s.lastReceiveNanos = now;
+                    outboxes.actor = s;
                     onPacket(s, buffer, offset, length);
+                    outboxes.actor = null;
                 }
                 break;
             }
@@ -296,7 +296,6 @@ public final class GameLoop implements Runnable {
         while (!requests.writeWithCode(REQUEST_CLOSE, s.handle, reason.code, bytes)) {
             waitForRequestSpace();
         }
-        requestsWritten = true;
     }
 
     private void closeIdleSessions() {
@@ -312,22 +311,7 @@ public final class GameLoop implements Runnable {
     }
 
     private void flush() {
-        for (int i = 0, n = outboxes.count(); i < n; i++) {
-            ClientSession s = outboxes.get(i);
-            s.touched = false;
-            if (s.outLength > 0 && !s.closing) {
-                sendOutbox(s);
-            }
-            s.outLength = 0;
-        }
-        if (outboxes.count() > 0) {
-            outboxes.clear();
-            requestsWritten = true;
-        }
-        if (requestsWritten) {
-            requestsWritten = false;
-            engine.requestsPublished();
-        }
+        outboxes.flush(now, sendOutbox);
     }
 
     private void sendOutbox(ClientSession s) {
@@ -346,13 +330,12 @@ public final class GameLoop implements Runnable {
         }
     }
 
-    /** Backpressure: the I/O side is behind; wake it and give it the core. */
+    /** Backpressure: the I/O side is behind; let it take what is in the ring. */
     private void waitForRequestSpace() {
         if (!running) {
             throw new Stopping();
         }
-        engine.requestsPublished();
-        Thread.yield();
+        engine.requestsFull();
     }
 
     /** Ends the loop from deep inside a full-ring wait when the server stops. */

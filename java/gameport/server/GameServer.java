@@ -117,9 +117,11 @@ public final class GameServer implements AutoCloseable {
             nativeWanted = false;
         }
         if (nativeWanted) {
-            return new NativeEngine(config.workers, config.maxPendingBytes, maxSessions, EVENT_RING_BYTES, REQUEST_RING_BYTES);
+            return new NativeEngine(config.workers, config.batchUs, config.maxPendingBytes, maxSessions, EVENT_RING_BYTES,
+                    REQUEST_RING_BYTES);
         }
-        return new NioEngine(maxSessions, config.maxPendingBytes, EVENT_RING_BYTES, REQUEST_RING_BYTES, onFatal);
+        return new NioEngine(maxSessions, config.maxPendingBytes, config.batchUs, EVENT_RING_BYTES, REQUEST_RING_BYTES,
+                onFatal);
     }
 
     /** NPC wake-ups, moves and kills since start, as of the game thread's last busy batch. */

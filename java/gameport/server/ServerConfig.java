@@ -3,8 +3,15 @@ package gameport.server;
 /** Everything the server can be told on its command line, with the defaults --help prints. */
 public final class ServerConfig {
     public String engine = "auto";
-    /** I/O worker threads of the native engine. */
-    public int workers = 1;
+    /**
+     * I/O worker threads of the native engine; 0 = none, the game thread does the I/O itself
+     * between its rounds (no thread wakes another per round).
+     */
+    public int workers = 0;
+    /** The batch window: under load each round gathers this much I/O before the game runs it. */
+    public int batchUs = 500;
+    /** Updates about others wait up to this long to leave merged with later ones; 0 = never held. */
+    public int flushMs = 50;
     public String host = "0.0.0.0";
     public int port = 4000;
     public int width = 2000;
@@ -31,6 +38,8 @@ public final class ServerConfig {
 
     public ServerConfig engine(String v) { engine = v; return this; }
     public ServerConfig workers(int v) { workers = v; return this; }
+    public ServerConfig batchUs(int v) { batchUs = v; return this; }
+    public ServerConfig flushMs(int v) { flushMs = v; return this; }
     public ServerConfig host(String v) { host = v; return this; }
     public ServerConfig port(int v) { port = v; return this; }
     public ServerConfig width(int v) { width = v; return this; }
@@ -83,7 +92,9 @@ public final class ServerConfig {
         require(maxPendingBytes >= 4096, "--max-pending-bytes must be >= 4096");
         require(engine.equals("auto") || engine.equals("java") || engine.equals("native"),
                 "--engine must be auto, native or java");
-        require(workers >= 1 && workers <= 64, "--workers must be 1..64");
+        require(workers >= 0 && workers <= 64, "--workers must be 0..64");
+        require(batchUs >= 0 && batchUs <= 100_000, "--batch-us must be 0..100000");
+        require(flushMs >= 0 && flushMs <= 10_000, "--flush-ms must be 0..10000");
     }
 
     private static void require(boolean ok, String message) {
