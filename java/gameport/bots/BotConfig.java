@@ -17,6 +17,10 @@ public final class BotConfig {
     public int rampUntilMs;
     /** Bots at the start of ramp mode. */
     public int rampStart = 100;
+    /** Ramp mode: add exactly this many bots a second while under the limit; 0 = adaptive steps. */
+    public int rampStep;
+    /** Ramp mode: judge the p99 delay of the last this many seconds. */
+    public int rampWindowS = 1;
 
     public void validate() {
         require(clients >= 1, "--clients must be >= 1");
@@ -27,6 +31,8 @@ public final class BotConfig {
         require(threads >= 1, "--threads must be >= 1");
         require(rampUntilMs >= 0, "--ramp-until-ms must be >= 0");
         require(rampStart >= 1, "--ramp-start must be >= 1");
+        require(rampStep >= 0, "--ramp-step must be >= 0");
+        require(rampWindowS >= 1 && rampWindowS <= 60, "--ramp-window-s must be 1..60");
         require(port >= 1 && port <= 65535, "--port must be 1..65535");
         require(namePrefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 9 <= 20,
                 "--name-prefix must be at most 11 bytes of UTF-8 (names are 20 bytes)");

@@ -12,6 +12,8 @@ import org.HdrHistogram.Histogram;
  * course's method): keeps adding bots while the last second's p99 delay stays under the limit,
  * fast while far under, slowly when close, and sheds bots above it; reports the largest number
  * that held under the limit. The warm-up holds the starting number before ramping begins.
+ * {@code --ramp-step N} adds a fixed N a second instead of the adaptive steps, and
+ * {@code --ramp-window-s S} judges the p99 of the last S seconds instead of the last one.
  */
 public final class BotSwarm {
     private static final long SECOND = 1_000_000;
@@ -66,6 +68,10 @@ public final class BotSwarm {
         long movesAtStart = 0;
         long echoesAtStart = 0;
         Histogram interval = null;
+        // Ramp mode: the last rampWindowS seconds' intervals, judged together.
+        Histogram[] recent = new Histogram[ramp ? config.rampWindowS : 0];
+        Histogram window = ramp ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
+        int slot = 0;
         boolean measuring = measureStart == 0;
         if (measuring) {
             out.println("MEASURE start");
@@ -89,15 +95,28 @@ public final class BotSwarm {
             long moves = stats.movesSent.get();
             long echoes = stats.echoes.get();
             long p99 = interval.getValueAtPercentile(99);
-            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms max=%.2fms errors=%d%n",
-                    tick / SECOND, measuring ? "" : " (warm-up)", ramp ? "target=" + target + " " : "",
-                    stats.connected.get(), stats.loggedIn.get(), moves - lastMoves, echoes - lastEchoes,
-                    interval.getValueAtPercentile(50) / 1000.0, p99 / 1000.0, interval.getMaxValue() / 1000.0,
-                    stats.errors.get());
-            lastMoves = moves;
-            lastEchoes = echoes;
+            long judged = p99;
+            long judgedCount = interval.getTotalCount();
+            if (ramp && recent.length > 1) {
+                if (recent[slot] == null) {
+                    recent[slot] = interval.copy();
+                } else {
+                    recent[slot].reset();
+                    recent[slot].add(interval);
+                }
+                slot = (slot + 1) % recent.length;
+                window.reset();
+                for (Histogram h : recent) {
+                    if (h != null) {
+                        window.add(h);
+                    }
+                }
+                judged = window.getValueAtPercentile(99);
+                judgedCount = window.getTotalCount();
+            }
+            int shownTarget = target;
             if (ramp && measuring) {
-                boolean good = p99 < config.rampUntilMs * 1000L && interval.getTotalCount() > 0
+                boolean good = judged < config.rampUntilMs * 1000L && judgedCount > 0
                         && stats.loggedIn.get() >= target;
                 // A count is sustained when two seconds in a row stayed under the limit with all
                 // bots in: the second shows the count's full effect, not the start of it.
@@ -105,12 +124,23 @@ public final class BotSwarm {
                     sustained = Math.max(sustained, Math.min(previousGood, target));
                 }
                 previousGood = good ? target : -1;
-                if (p99 >= config.rampUntilMs * 1000L) {
+                if (judged >= config.rampUntilMs * 1000L) {
                     ceiling = Math.min(ceiling, target);
                 }
-                target = nextTarget(target, p99, good, ceiling);
+                target = nextTarget(target, judged, good, ceiling);
                 setTarget(target);
             }
+            // Ramp mode: target = the bots this second was run with, sustained = the largest
+            // count sustained so far (this second included).
+            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms%s max=%.2fms errors=%d%n",
+                    tick / SECOND, measuring ? "" : " (warm-up)",
+                    ramp ? "target=" + shownTarget + " sustained=" + sustained + " " : "",
+                    stats.connected.get(), stats.loggedIn.get(), moves - lastMoves, echoes - lastEchoes,
+                    interval.getValueAtPercentile(50) / 1000.0, p99 / 1000.0,
+                    ramp && recent.length > 1 ? String.format(" p99(%ds)=%.2fms", recent.length, judged / 1000.0) : "",
+                    interval.getMaxValue() / 1000.0, stats.errors.get());
+            lastMoves = moves;
+            lastEchoes = echoes;
         }
         long movesInWindow = stats.movesSent.get() - movesAtStart;
         long echoesInWindow = stats.echoes.get() - echoesAtStart;
@@ -140,7 +170,7 @@ public final class BotSwarm {
 
     /**
      * Fast while far under the limit and below any count that crossed it before, slowly when close
-     * to either, shed above the limit.
+     * to either, shed above the limit; with --ramp-step N, always N while under the limit.
      */
     private int nextTarget(int target, long p99Micros, boolean good, int ceiling) {
         long limit = config.rampUntilMs * 1000L;
@@ -149,6 +179,9 @@ public final class BotSwarm {
         }
         if (!good) {
             return target; // still connecting: wait for every bot to be in
+        }
+        if (config.rampStep > 0) {
+            return Math.min(config.clients, target + config.rampStep);
         }
         int fast = Math.max(20, target / 10);
         int slow = Math.max(5, target / 50);

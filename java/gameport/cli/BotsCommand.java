@@ -31,9 +31,13 @@ final class BotsCommand {
                 .addOption(value("threads", "N", "I/O threads driving the bots (default " + d.threads + ")"))
                 .addOption(value("name-prefix", "TEXT", "bot names are TEXT<n> (default " + d.namePrefix + ")"))
                 .addOption(value("ramp-until-ms", "MS", "ramp mode: start with --ramp-start bots and keep adding while "
-                        + "the last second's p99 delay stays under MS (fast while far under, slowly when close, "
+                        + "the last second's (--ramp-window-s) p99 delay stays under MS (fast while far under, slowly when close, "
                         + "shedding above); --clients is the ceiling; reports the largest number sustained"))
                 .addOption(value("ramp-start", "N", "bots at the start of ramp mode (default " + d.rampStart + ")"))
+                .addOption(value("ramp-step", "N", "ramp mode: add exactly N bots a second while under the limit "
+                        + "(shedding above it as usual); 0 = the adaptive steps above (default " + d.rampStep + ")"))
+                .addOption(value("ramp-window-s", "S", "ramp mode: judge the p99 delay of the last S seconds "
+                        + "instead of the last one (default " + d.rampWindowS + ")"))
                 .addOption(value("json", "FILE", "write the summary as JSON"))
                 .addOption(value("hgrm", "FILE", "write the measured delay distribution (ms) in HdrHistogram's .hgrm format"))
                 .addOption(flag("help", "print this help and exit"));
@@ -63,6 +67,8 @@ final class BotsCommand {
             c.namePrefix = cl.getOptionValue("name-prefix", c.namePrefix);
             c.rampUntilMs = intValue(cl, "ramp-until-ms", c.rampUntilMs);
             c.rampStart = intValue(cl, "ramp-start", c.rampStart);
+            c.rampStep = intValue(cl, "ramp-step", c.rampStep);
+            c.rampWindowS = intValue(cl, "ramp-window-s", c.rampWindowS);
             c.validate();
         } catch (ParseException | IllegalArgumentException e) {
             System.err.println("gameport bots: " + e.getMessage());
