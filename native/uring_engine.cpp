@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -148,6 +149,11 @@ bool UringWorker::init_wake(std::string* err) {
 
 // On the worker thread: SINGLE_ISSUER|DEFER_TASKRUN bind the ring to its creating task.
 bool UringWorker::os_thread_init(std::string* err) {
+    if (!engine_->inline_io) {
+        // Named, so per-thread CPU (tools/bench, top -H) tells the I/O worker from the JVM's threads.
+        const std::string name = "gameport-io-" + std::to_string(index());
+        pthread_setname_np(pthread_self(), name.c_str());
+    }
     const uint32_t per_worker = engine_->table.capacity() / static_cast<uint32_t>(engine_->config.workers) + 1;
     // Each live session has at most recv + send + cancel outstanding.
     const uint64_t cq = std::min<uint64_t>(65536, 4ull * per_worker + 1024);
