@@ -3,8 +3,14 @@ package gameport.testing;
 import gameport.engine.NativeLibrary;
 import java.util.stream.Stream;
 
-/** The engines every behavioural test runs against: {@code @MethodSource("gameport.testing.Engines#all")}. */
+/**
+ * The engines every behavioural test runs against: {@code @MethodSource("gameport.testing.Engines#all")}.
+ * "native" is the default native engine (its I/O on the game thread); "native-workers" is the same
+ * library with one I/O worker thread of its own ({@code --workers 1}), the other state machine
+ * driver, so both ways of running the native core pass every test.
+ */
 public final class Engines {
+    public static final String NATIVE_WORKERS = "native-workers";
     private static boolean told;
 
     private Engines() {
@@ -12,7 +18,7 @@ public final class Engines {
 
     public static Stream<String> all() {
         if (NativeLibrary.isAvailable()) {
-            return Stream.of("java", "native");
+            return Stream.of("java", "native", NATIVE_WORKERS);
         }
         // A machine without a C++ toolchain or without io_uring (e.g. Docker's default seccomp)
         // still tests the Java engine; CI checks that the native engine really ran.

@@ -26,7 +26,9 @@ public final class ServerFixture implements AutoCloseable {
      * (the world tests add walls and NPCs); map and view as the test sets.
      */
     public static ServerConfig config(String engine) {
-        return new ServerConfig().engine(engine).host("127.0.0.1").port(0).statsIntervalS(0).npcs(0).wallDensity(0)
+        boolean workers = engine.equals(Engines.NATIVE_WORKERS);
+        return new ServerConfig().engine(workers ? "native" : engine).workers(workers ? 1 : 0)
+                .host("127.0.0.1").port(0).statsIntervalS(0).npcs(0).wallDensity(0)
                 .idleTimeoutMs(60_000).seed(12345).width(100).height(100).viewRange(7).maxUsers(10_000);
     }
 
