@@ -28,6 +28,7 @@
 
 #include "check.h"
 #include "engine.h"
+#include "inline_driver.h"
 #include "ring.h"
 #include "test_net.h"
 
@@ -102,7 +103,7 @@ public:
         if (port_ < 0) std::fprintf(stderr, "start: %s\n", err);
         CHECK(port_ > 0);
         std::printf("engine: %s on port %d (batch window %d us)\n", gp_engine_describe(engine_), port_, batch_us);
-        if (workers == 0) driver_ = std::thread([this] { drive(); });
+        if (workers == 0) driver_.start(engine_);
     }
     ~Game() {
         stop();
@@ -112,12 +113,11 @@ public:
     }
     int port() const { return port_; }
     void stop() {
-        if (!driver_.joinable()) {
+        if (driver_.running()) {
+            driver_.stop();
+        } else {
             gp_engine_stop(engine_);
-            return;
         }
-        stop_driver_.store(true);
-        driver_.join();
     }
 
     // Next event within timeout_ms, sleeping the way the game thread does; false if none came.
@@ -184,19 +184,7 @@ public:
     }
 
 private:
-    // Inline I/O: the thread that owns the engine's I/O, as the game thread does in the server.
-    void drive() {
-        char err[256];
-        while (!stop_driver_.load()) {
-            if (gp_engine_poll(engine_, 2'000'000, err, sizeof err) != 0) {
-                std::fprintf(stderr, "poll: %s\n", err);
-                std::exit(1);
-            }
-        }
-        gp_engine_stop(engine_);
-    }
-    std::thread driver_;
-    std::atomic<bool> stop_driver_{false};
+    InlineDriver driver_;
 
     static constexpr int32_t kCap = 1 << 18;
     static void* alloc(int32_t cap) {
