@@ -167,6 +167,13 @@ protected:
     // The session's receive ended: ok with bytes > 0 (data), ok with 0 bytes
     // (the peer's FIN), or !ok with an OS error code for os_error_text.
     void recv_done(uint32_t slot, bool ok, size_t bytes, int error);
+    // Backends that provide the receive buffers (os_provides_buffers): n > 0 bytes of
+    // the session arrived at data, valid only during the call; armed says whether the
+    // (multishot) receive goes on. The peer's EOF and errors still go to recv_done.
+    void recv_data(uint32_t slot, const uint8_t* data, size_t n, bool armed);
+    // Such a receive ended without data and without ending the session (os_pause_recv's
+    // cancel, or the buffer pool ran dry): re-armed now if the session can take more.
+    void recv_stopped(uint32_t slot);
     void send_done(uint32_t slot, bool ok, size_t bytes, int error);
     // The separate cancel operation of os_cancel (when it returned true) ended.
     void cancel_done(uint32_t slot);
@@ -193,7 +200,13 @@ protected:
     virtual bool os_attach(uint32_t slot, Session& s) = 0;
     // Start an asynchronous receive into buf / send of data. False with an OS
     // error code in *error if it failed at once (no completion will come).
+    // With os_provides_buffers, buf is null: the backend picks the memory and
+    // reports through recv_data, and one call may keep the receive armed for good.
     virtual bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) = 0;
+    virtual bool os_provides_buffers() const { return false; }
+    // A receive that stays armed must stop (the events ring is full): end it soon,
+    // reporting through recv_stopped. Only called while s.recv_inflight.
+    virtual void os_pause_recv(uint32_t, Session&) {}
     virtual bool os_send(uint32_t slot, Session& s, const uint8_t* data, size_t len, int* error) = 0;
     // Make every operation in flight on the session complete soon. True if a
     // separate cancel operation will report through cancel_done.

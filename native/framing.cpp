@@ -1,5 +1,6 @@
 #include "framing.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace gameport {
@@ -44,10 +45,19 @@ bool check_client_header(int size, int type, std::string* reason) {
     return false;
 }
 
-RecvBuffer::Next RecvBuffer::next(size_t* size, std::string* reason) const {
-    const size_t avail = end_ - begin_;
+bool RecvBuffer::append(const uint8_t* p, size_t n) {
+    if (n > write_space()) compact();
+    if (n > write_space()) {
+        if (end_ + n > kMaxBacklog) return false;
+        data_.resize(std::min(kMaxBacklog, std::max(2 * data_.size(), end_ + n)));
+    }
+    std::memcpy(data_.data() + end_, p, n);
+    end_ += n;
+    return true;
+}
+
+RecvBuffer::Next RecvBuffer::cut(const uint8_t* p, size_t avail, size_t* size, std::string* reason) {
     if (avail < static_cast<size_t>(kHeaderSize)) return Next::kNeedMore;
-    const uint8_t* p = data_ + begin_;
     const int packet_size = p[0] | (p[1] << 8);  // u16 little-endian
     const int type = p[2];
     if (!check_client_header(packet_size, type, reason)) return Next::kBad;
@@ -64,7 +74,7 @@ void RecvBuffer::consume(size_t n) {
 void RecvBuffer::compact() {
     if (begin_ == 0) return;
     const size_t n = end_ - begin_;
-    std::memmove(data_, data_ + begin_, n);
+    std::memmove(data_.data(), data_.data() + begin_, n);
     begin_ = 0;
     end_ = n;
 }

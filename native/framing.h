@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gameport {
 
@@ -23,18 +24,27 @@ class RecvBuffer {
 public:
     static constexpr size_t kCapacity = 4096;
     static_assert(kCapacity >= 2 * kMaxClientPacket, "a partial packet must leave room to receive");
+    // append() grows the buffer up to this: bytes a multishot receive delivered
+    // after the events ring filled and before its pause took effect.
+    static constexpr size_t kMaxBacklog = 256 * 1024;
 
     enum class Next { kNeedMore, kPacket, kBad };
 
-    uint8_t* write_ptr() { return data_ + end_; }
-    size_t write_space() const { return kCapacity - end_; }
+    uint8_t* write_ptr() { return data_.data() + end_; }
+    size_t write_space() const { return data_.size() - end_; }
     void commit(size_t n) { end_ += n; }
 
     // Judges what is at the front: a whole packet (its size in *size), not enough
     // bytes yet (the header, once 3 bytes are in, was judged valid), or a bad
     // header (reason in *reason) - judged on the header alone, without the body.
-    Next next(size_t* size, std::string* reason) const;
-    const uint8_t* front() const { return data_ + begin_; }
+    Next next(size_t* size, std::string* reason) const { return cut(data_.data() + begin_, end_ - begin_, size, reason); }
+    // The same judgement on bytes that are not in a RecvBuffer (a provided buffer of
+    // a multishot receive, parsed where the kernel put them).
+    static Next cut(const uint8_t* p, size_t avail, size_t* size, std::string* reason);
+    // Copies n received bytes in after what is buffered, growing up to kMaxBacklog;
+    // false (nothing copied) if they would not fit in that.
+    bool append(const uint8_t* p, size_t n);
+    const uint8_t* front() const { return data_.data() + begin_; }
     void consume(size_t n);
     // Moves a trailing partial packet to the start so the next receive has room.
     void compact();
@@ -43,7 +53,7 @@ public:
     size_t buffered() const { return end_ - begin_; }
 
 private:
-    uint8_t data_[kCapacity];
+    std::vector<uint8_t> data_ = std::vector<uint8_t>(kCapacity);
     size_t begin_ = 0;
     size_t end_ = 0;
 };

@@ -32,6 +32,8 @@ public:
     // Completions posted and not reaped yet.
     unsigned ready() const;
     unsigned cq_entries() const { return cq_entries_; }
+    unsigned features() const { return features_; }
+    int fd() const { return fd_; }
     const char* mode() const { return mode_; }
     bool defer_taskrun() const { return (setup_flags_ & IORING_SETUP_DEFER_TASKRUN) != 0; }
 

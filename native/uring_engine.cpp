@@ -27,6 +27,7 @@
 #include "engine_core.h"
 #include "peer_name.h"
 #include "uring.h"
+#include "uring_buffers.h"
 
 namespace gameport {
 namespace {
@@ -61,11 +62,16 @@ public:
     bool init_wake(std::string* err);
     void wake() override { write_eventfd(wake_fd_); }
     const char* ring_mode() const { return ring_.mode(); }
+    const char* recv_mode() const {
+        return buffers_.ready() ? ", multishot receive into 4096 x 1 KiB provided buffers" : ", one receive per session";
+    }
 
 private:
     bool os_thread_init(std::string* err) override;
     bool os_attach(uint32_t slot, Session& s) override;
     bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) override;
+    bool os_provides_buffers() const override { return buffers_.ready(); }
+    void os_pause_recv(uint32_t slot, Session& s) override;
     bool os_send(uint32_t slot, Session& s, const uint8_t* data, size_t len, int* error) override;
     bool os_cancel(uint32_t slot, Session& s) override;
     void os_shutdown_write(Session& s) override { shutdown(static_cast<int>(s.handle), SHUT_WR); }
@@ -89,10 +95,18 @@ private:
     void cancel_accept();
     void on_accept(int res, uint32_t flags);
     void on_cancel(uint32_t slot, int res);
+    void on_multishot_recv(uint32_t slot, const io_uring_cqe& cqe);
 
     UringEngine* const uring_engine_;
     int wake_fd_ = -1;
+    // Declared before ring_: destroyed after it, as the kernel uses the memory until the ring goes.
+    ProvidedBuffers buffers_;
     Uring ring_;
+    // Per slot of this worker, multishot receives only (index = slot).
+    std::vector<uint8_t> recv_armed_;   // a multishot receive is in the kernel
+    std::vector<uint8_t> recv_paused_;  // and we asked it to stop (os_pause_recv)
+    uint64_t buffer_starved_ = 0;       // receives ended by an empty pool (-ENOBUFS)
+    int64_t starved_log_ms_ = 0;
     uint64_t wake_buffer_ = 0;  // target of the armed eventfd read; lives as long as the ring
     bool wake_armed_ = false;
     bool accept_armed_ = false;
@@ -121,7 +135,8 @@ public:
     void wake_game() override { write_eventfd(events_fd); }
     void await_events(int64_t timeout_nanos) override;
     std::string describe() override {
-        const std::string mode = std::string("io_uring (") + static_cast<UringWorker&>(*workers[0]).ring_mode() + ")";
+        const std::string mode = std::string("io_uring (") + static_cast<UringWorker&>(*workers[0]).ring_mode() +
+                                 static_cast<UringWorker&>(*workers[0]).recv_mode() + ")";
         if (inline_io) return mode + ", I/O on the game thread";
         return mode + ", " + std::to_string(workers.size()) + " worker(s)";
     }
@@ -133,6 +148,7 @@ public:
 UringWorker::UringWorker(UringEngine* engine, uint32_t index) : WorkerCore(engine, index), uring_engine_(engine) {}
 
 UringWorker::~UringWorker() {
+    ring_.release();  // before buffers_ unmaps the memory the ring may still use
     if (wake_fd_ >= 0) close(wake_fd_);
 }
 
@@ -160,6 +176,17 @@ bool UringWorker::os_thread_init(std::string* err) {
     // Inline I/O: this is not the thread that will submit; R_DISABLED leaves the
     // SINGLE_ISSUER binding to the driver's first poll (os_bind_driver).
     if (ring_.init(1024, static_cast<unsigned>(cq), engine_->inline_io, err) != 0) return false;
+    // Multishot receive with provided buffers needs kernel 6.0; REG_REG_RING (6.3) is the
+    // feature bit that says "new enough". Without it, one receive per session as before.
+    constexpr unsigned kFeatRegRegRing = 1u << 13;  // IORING_FEAT_REG_REG_RING, newer than Debian 12's header
+    if (ring_.features() & kFeatRegRegRing) {
+        std::string why;
+        if (buffers_.init(ring_.fd(), &why) != 0) log_line("worker %u: %s; one receive per session", index(), why.c_str());
+    }
+    if (buffers_.ready()) {
+        recv_armed_.assign(engine_->table.capacity(), 0);
+        recv_paused_.assign(engine_->table.capacity(), 0);
+    }
     rlimit rl;
     fd_limit_ = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 30) ? static_cast<int>(rl.rlim_cur)
                                                                                 : (1 << 30);
@@ -239,13 +266,26 @@ void UringWorker::on_accept(int res, uint32_t flags) {
     if (!accept_armed_ && !accept_paused_ && !stopping()) arm_accept();
 }
 
-bool UringWorker::os_attach(uint32_t, Session& s) {
+bool UringWorker::os_attach(uint32_t slot, Session& s) {
+    if (buffers_.ready()) recv_armed_[slot] = recv_paused_[slot] = 0;
     const int one = 1;
     setsockopt(static_cast<int>(s.handle), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return true;
 }
 
 bool UringWorker::os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int*) {
+    if (buffers_.ready()) {
+        if (recv_armed_[slot]) return true;  // the multishot receive goes on
+        io_uring_sqe* e = sqe();
+        e->opcode = IORING_OP_RECV;
+        e->fd = static_cast<int>(s.handle);
+        e->ioprio = IORING_RECV_MULTISHOT;
+        e->flags = IOSQE_BUFFER_SELECT;
+        e->buf_group = ProvidedBuffers::kGroup;
+        e->user_data = user_data(kOpRecv, slot, s.generation);
+        recv_armed_[slot] = 1;
+        return true;
+    }
     io_uring_sqe* e = sqe();
     e->opcode = IORING_OP_RECV;
     e->fd = static_cast<int>(s.handle);
@@ -276,6 +316,46 @@ bool UringWorker::os_cancel(uint32_t slot, Session& s) {
     e->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
     e->user_data = user_data(kOpCancel, slot, s.generation);
     return true;
+}
+
+void UringWorker::os_pause_recv(uint32_t slot, Session& s) {
+    if (!buffers_.ready() || !recv_armed_[slot] || recv_paused_[slot]) return;
+    recv_paused_[slot] = 1;
+    io_uring_sqe* e = sqe();
+    e->opcode = IORING_OP_ASYNC_CANCEL;
+    e->addr = user_data(kOpRecv, slot, s.generation);
+    e->user_data = user_data(kOpCancelMisc, 0, 0);
+}
+
+// A multishot receive's completion (io_uring_prep_recv_multishot(3)): data in a provided
+// buffer while IORING_CQE_F_MORE says it goes on; its last completion lacks F_MORE.
+void UringWorker::on_multishot_recv(uint32_t slot, const io_uring_cqe& cqe) {
+    const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+    if (!more) recv_armed_[slot] = 0;
+    if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER)) {
+        const unsigned bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
+        recv_data(slot, buffers_.data(bid), static_cast<size_t>(cqe.res), more);
+        buffers_.recycle(bid);  // recv_data copied what it keeps
+        return;
+    }
+    const bool paused = recv_paused_[slot] != 0;
+    if (!more) recv_paused_[slot] = 0;
+    if ((cqe.res == -ECANCELED && paused) || cqe.res == -ENOBUFS) {
+        if (cqe.res == -ENOBUFS) {
+            // Every buffer was in use: they come back at the end of this batch, and the receive
+            // is armed again then (recv_stopped); the count says how often that happened.
+            buffer_starved_++;
+            if (now_ms() >= starved_log_ms_) {
+                starved_log_ms_ = now_ms() + 10'000;
+                log_line("worker %u: receive buffer pool empty (%llu times so far); receives re-armed", index(),
+                         static_cast<unsigned long long>(buffer_starved_));
+            }
+        }
+        recv_stopped(slot);
+        return;
+    }
+    // The peer's EOF (0) or an error: the session's end, as with a single receive.
+    recv_done(slot, cqe.res >= 0, 0, cqe.res < 0 ? -cqe.res : 0);
 }
 
 void UringWorker::on_cancel(uint32_t slot, int res) {
@@ -374,6 +454,7 @@ void UringWorker::os_dispatch() {
     // Handlers may queue SQEs and even flush them, which can defer more CQEs;
     // those are handled on the next turn.
     ring_.reap([&](const io_uring_cqe& c) { handle(c); });
+    if (buffers_.ready()) buffers_.publish();  // every buffer of this batch back in one store
 }
 
 void UringWorker::handle(const io_uring_cqe& cqe) {
@@ -389,9 +470,21 @@ void UringWorker::handle(const io_uring_cqe& cqe) {
         default: break;
     }
     const uint32_t slot = slot_of(ud);
-    if (!session_for(slot, gen_of(ud), static_cast<unsigned>(op))) return;
+    if (!session_for(slot, gen_of(ud), static_cast<unsigned>(op))) {
+        // Whoever the completion was for, the pool gets its buffer back.
+        if (op == kOpRecv && buffers_.ready() && (cqe.flags & IORING_CQE_F_BUFFER)) {
+            buffers_.recycle(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+        }
+        return;
+    }
     switch (op) {
-        case kOpRecv: recv_done(slot, cqe.res >= 0, cqe.res > 0 ? static_cast<size_t>(cqe.res) : 0, -cqe.res); break;
+        case kOpRecv:
+            if (buffers_.ready()) {
+                on_multishot_recv(slot, cqe);
+            } else {
+                recv_done(slot, cqe.res >= 0, cqe.res > 0 ? static_cast<size_t>(cqe.res) : 0, -cqe.res);
+            }
+            break;
         case kOpSend: send_done(slot, cqe.res >= 0, cqe.res > 0 ? static_cast<size_t>(cqe.res) : 0, -cqe.res); break;
         case kOpCancel: on_cancel(slot, cqe.res); break;
         default: break;

@@ -119,6 +119,8 @@ void WorkerCore::after_receive(uint32_t slot) {
             break;
         case Publish::kBlocked:
             add_retry(slot);  // no receive armed: the socket buffer fills and TCP pushes back
+            // A multishot receive stays armed: stop it, or it would go on delivering.
+            if (s.recv_inflight) os_pause_recv(slot, s);
             break;
         case Publish::kBad:
             s.set_reason(kProtocolError, reason);
@@ -150,10 +152,16 @@ WorkerCore::Publish WorkerCore::publish_packets(Session& s, uint32_t slot, std::
 
 void WorkerCore::submit_recv(uint32_t slot) {
     Session& s = engine_->table.at(slot);
-    if (!s.recv) s.recv = std::make_unique<RecvBuffer>();
-    s.recv->compact();
+    uint8_t* buf = nullptr;
+    size_t len = 0;
+    if (!os_provides_buffers()) {
+        if (!s.recv) s.recv = std::make_unique<RecvBuffer>();
+        s.recv->compact();
+        buf = s.recv->write_ptr();
+        len = s.recv->write_space();
+    }
     int error = 0;
-    if (!os_recv(slot, s, s.recv->write_ptr(), s.recv->write_space(), &error)) {
+    if (!os_recv(slot, s, buf, len, &error)) {
         s.set_reason(kIoError, os_error_text("recv", error));
         begin_teardown(slot);
         return;
@@ -185,6 +193,69 @@ void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
     }
     s.recv->commit(bytes);
     after_receive(slot);
+}
+
+void WorkerCore::recv_data(uint32_t slot, const uint8_t* data, size_t n, bool armed) {
+    Session& s = engine_->table.at(slot);
+    s.recv_inflight = armed;
+    if (s.state == SessionState::kClosing) {
+        if (!armed) maybe_finish(slot);
+        return;
+    }
+    if (s.state == SessionState::kLinger) {
+        // The game asked to close: what the client still sends is not wanted.
+        if (!armed) submit_recv(slot);
+        return;
+    }
+    // Nothing buffered and nothing waiting for ring room: cut the packets where the kernel put
+    // them, so a session whose packets arrive whole never needs a receive buffer of its own.
+    const bool queued = (s.recv && s.recv->buffered() > 0) || s.on_retry_list || !s.accepted_published;
+    if (!queued) {
+        std::string reason;
+        while (n > 0) {
+            size_t size = 0;
+            const RecvBuffer::Next next = RecvBuffer::cut(data, n, &size, &reason);
+            if (next == RecvBuffer::Next::kNeedMore) break;
+            if (next == RecvBuffer::Next::kBad) {
+                s.set_reason(kProtocolError, reason);
+                begin_teardown(slot);
+                return;
+            }
+            if (!engine_->events.write(ringlayout::kEventPacket, engine_->table.handle_of(slot), data,
+                                       static_cast<int32_t>(size))) {
+                break;  // the rest waits in the receive buffer for room
+            }
+            published_events_ = true;
+            data += size;
+            n -= size;
+        }
+    }
+    if (n > 0) {
+        if (!s.recv) s.recv = std::make_unique<RecvBuffer>();
+        if (!s.recv->append(data, n)) {
+            // Only while the game is behind (the events ring full) do bytes pile up here; a
+            // client that sends this much meanwhile is flooding.
+            s.set_reason(kProtocolError, "flooding: over " + std::to_string(RecvBuffer::kMaxBacklog) +
+                                             " bytes received while the game could not take them");
+            s.recv->discard_rest();
+            begin_teardown(slot);
+            return;
+        }
+    }
+    after_receive(slot);
+}
+
+void WorkerCore::recv_stopped(uint32_t slot) {
+    Session& s = engine_->table.at(slot);
+    s.recv_inflight = false;
+    switch (s.state) {
+        case SessionState::kClosing: maybe_finish(slot); break;
+        case SessionState::kLinger: submit_recv(slot); break;
+        case SessionState::kOpen:
+            if (!s.on_retry_list) after_receive(slot);  // else the retry re-arms once the ring has room
+            break;
+        default: break;
+    }
 }
 
 void WorkerCore::submit_send(uint32_t slot) {

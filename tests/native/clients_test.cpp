@@ -307,6 +307,7 @@ void test_many_clients(Game& g) {
             CHECK_EQ(e.type, ringlayout::kEventClosed);
             CHECK(bytes_in.count(e.session) == 1);
             // FIN or RST: tests must not tell them apart (wine may report a reset as a FIN).
+            if (!(e.code() == kPeerClosed || e.code() == kIoError)) std::fprintf(stderr, "closed %d: %s\n", e.code(), e.text().c_str());
             CHECK(e.code() == kPeerClosed || e.code() == kIoError);
             closed++;
         }

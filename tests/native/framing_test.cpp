@@ -153,12 +153,42 @@ void test_bad_headers() {
     CHECK_EQ(o.bad, std::string("CS_MOVE size 9 != 8"));
 }
 
+// Multishot receives: packets are cut where the kernel put them (cut), and what
+// cannot be published yet piles up in the buffer (append), which grows up to
+// kMaxBacklog and refuses beyond it without taking anything.
+void test_cut_in_place_and_backlog() {
+    std::vector<uint8_t> bytes = packet(1, 8, 'm');
+    const std::vector<uint8_t> chat = packet(2, 303, 'c');
+    bytes.insert(bytes.end(), chat.begin(), chat.begin() + 10);  // a partial packet after a whole one
+    std::string why;
+    size_t size = 0;
+    CHECK(RecvBuffer::cut(bytes.data(), bytes.size(), &size, &why) == RecvBuffer::Next::kPacket);
+    CHECK_EQ(size, size_t{8});
+    CHECK(RecvBuffer::cut(bytes.data() + 8, bytes.size() - 8, &size, &why) == RecvBuffer::Next::kNeedMore);
+
+    RecvBuffer rb;
+    CHECK(rb.append(bytes.data() + 8, 10));
+    CHECK(rb.append(chat.data() + 10, chat.size() - 10));
+    CHECK(rb.next(&size, &why) == RecvBuffer::Next::kPacket);
+    CHECK_EQ(size, chat.size());
+    CHECK(std::memcmp(rb.front(), chat.data(), chat.size()) == 0);
+    rb.consume(size);
+
+    const std::vector<uint8_t> block(1000, 0);
+    size_t held = 0;
+    while (rb.append(block.data(), block.size())) held += block.size();
+    CHECK(held > RecvBuffer::kCapacity);  // it grew past its first size
+    CHECK(held <= RecvBuffer::kMaxBacklog && held + block.size() > RecvBuffer::kMaxBacklog);
+    CHECK_EQ(rb.buffered(), held);  // the refused append took nothing
+}
+
 }  // namespace
 
 int main() {
     test_header_rule();
     test_every_split_point();
     test_bad_headers();
-    std::printf("framing_test: 3 passed, 0 failed\n");
+    test_cut_in_place_and_backlog();
+    std::printf("framing_test: 4 passed, 0 failed\n");
     return 0;
 }
