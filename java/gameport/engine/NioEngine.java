@@ -61,6 +61,7 @@ public final class NioEngine implements Engine {
     private static final Logger LOG = Logger.getLogger("gameport.engine");
     private static final int REQUEST_BATCH = 4096;
     private static final int ACCEPTS_PER_ROUND = 256;
+    private static final int READS_PER_ROUND = 8;
     private static final long ACCEPT_BACKOFF_NANOS = 100_000_000L;
     /** CLOSE with queued bytes: flush for at most this long (native: kLingerMs). */
     private static final long LINGER_NANOS = 2_000_000_000L;
@@ -519,28 +520,35 @@ public final class NioEngine implements Engine {
         lingering.subList(keep, lingering.size()).clear();
     }
 
+    /**
+     * Reads again while a read fills the buffer, up to {@link #READS_PER_ROUND}: with the batch
+     * window a round lasts at least --batch-us, and one buffer per round would cap a client's
+     * input at a few MB/s (a burst of chat would trickle in over many rounds).
+     */
     private void readIn(NioSession s) {
-        if (s.paused) {
-            return;
-        }
-        int n;
-        try {
-            n = s.channel.read(s.in);
-        } catch (IOException e) {
-            closeSession(s, CloseReason.IO_ERROR, "read failed: " + e.getMessage());
-            return;
-        }
-        if (n < 0) {
-            closeSession(s, CloseReason.PEER_CLOSED, "peer closed the connection");
-            return;
-        }
-        if (s.state == NioSession.LINGER) {
-            s.in.clear(); // the game asked to close: what the client still sends is not wanted
-            return;
-        }
-        // While others wait for ring space, queue behind them so the earliest paused go first.
-        if (!pausedSessions.isEmpty() || !cutPackets(s)) {
-            pause(s);
+        for (int i = 0; i < READS_PER_ROUND && !s.paused; i++) {
+            int room = s.in.remaining();
+            int n;
+            try {
+                n = s.channel.read(s.in);
+            } catch (IOException e) {
+                closeSession(s, CloseReason.IO_ERROR, "read failed: " + e.getMessage());
+                return;
+            }
+            if (n < 0) {
+                closeSession(s, CloseReason.PEER_CLOSED, "peer closed the connection");
+                return;
+            }
+            if (s.state == NioSession.LINGER) {
+                s.in.clear(); // the game asked to close: what the client still sends is not wanted
+            } else if (!pausedSessions.isEmpty() || !cutPackets(s)) {
+                // While others wait for ring space, queue behind them so the earliest paused go first.
+                pause(s);
+                return;
+            }
+            if (n < room || s.state == NioSession.CLOSED) {
+                return; // the socket had no more, or a bad packet closed it
+            }
         }
     }
 
