@@ -6,6 +6,7 @@ import gameport.protocol.Protocol;
 import gameport.ring.CloseReason;
 import gameport.ring.ManyToOneRing;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -18,27 +19,57 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Level;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * The pure-Java engine: one reactor thread on a NIO Selector. It frames client packets, publishes
- * them to the event ring, and applies the game's SEND/CLOSE requests, merging everything queued
- * for a socket into one write.
+ * The pure-Java engine: a NIO Selector that the game thread drives itself, between its rounds. It
+ * frames client packets into the event ring and applies the game's SEND/CLOSE requests, merging
+ * everything queued for a socket into one write.
+ *
+ * <p>Threads and ownership:
+ * <ul>
+ *   <li>There is no I/O thread. The game thread owns the selector, the listener, every session and
+ *       the engine's ends of both rings, and does all of the I/O inside {@link #endRound} and
+ *       {@link #requestsFull}. It is the event ring's only producer and the requests ring's only
+ *       consumer, so no ring ever wakes a thread (a wake-up costs 10-14 us of CPU here, several
+ *       times per move), and a full event ring cannot deadlock: the thread that would wait for
+ *       room is the one that makes it, and sessions paused on a full ring resume next round.</li>
+ *   <li>{@link #start} runs on the thread that starts the server, before the game thread starts;
+ *       {@link #close} after the game thread has ended (GameServer joins it first), or without a
+ *       start. Thread start and join order the memory effects, so no field needs a lock or
+ *       volatile.</li>
+ *   <li>{@link #collectSendLatency} runs on another thread once a second. The {@link Recorder}
+ *       is the only state it shares with the game thread, and is made for one writer and one
+ *       interval reader.</li>
+ *   <li>An exception in here is thrown on the game thread, out of endRound or requestsFull; the
+ *       game loop's catch reports it and the server stops.</li>
+ * </ul>
+ *
+ * <p>The session state machine ({@link NioSession}: OPEN, LINGER, CLOSED) lives in this file only
+ * and reads side by side with native/worker_core.cpp: {@code handleRequest} (handle_request),
+ * {@code flushDirtySends} (flush_dirty_sends), {@code writeOut} (submit_send and send_done in
+ * one, as a non-blocking write completes at once), {@code lingerSent} (linger_sent),
+ * {@code readIn} (recv_done), {@code cutPackets} (publish_packets), {@code resumePaused}
+ * (process_retries), {@code processLingering} (process_lingering) and {@code closeSession}
+ * (begin_teardown and maybe_finish: nothing is in flight that could delay the close).
  */
 public final class NioEngine implements Engine {
     private static final Logger LOG = Logger.getLogger("gameport.engine");
     private static final int REQUEST_BATCH = 4096;
     private static final int ACCEPTS_PER_ROUND = 256;
+    private static final int READS_PER_ROUND = 8;
     private static final long ACCEPT_BACKOFF_NANOS = 100_000_000L;
+    /** CLOSE with queued bytes: flush for at most this long (native: kLingerMs). */
+    private static final long LINGER_NANOS = 2_000_000_000L;
+    private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
 
-    private final Consumer<Throwable> onFatal;
     private final int maxSessions;
     private final int maxPendingBytes;
+    private final long batchNanos;
     private final ManyToOneRing events;
     private final ManyToOneRing requests;
     private final NioSession[] slots;
@@ -49,19 +80,21 @@ public final class NioEngine implements Engine {
     private Selector selector;
     private ServerSocketChannel acceptor;
     private SelectionKey acceptKey;
-    private Thread reactor;
-    private volatile boolean running;
-    private volatile Thread gameThread;
+    private boolean closed;
+    /** When the previous endRound returned: the batch window is measured from there. */
+    private long lastReturnNanos;
 
-    /** CLOSED events that did not fit in the ring: published first, never dropped. */
-    private final ArrayDeque<Object[]> closedBacklog = new ArrayDeque<>();
+    /** A CLOSED event that did not fit in the ring: published first, never dropped. */
+    private record PendingClosed(NioSession session, CloseReason reason, byte[] text) { }
+
+    private final ArrayDeque<PendingClosed> closedBacklog = new ArrayDeque<>();
     /** Sessions whose packets wait for room in the event ring, oldest first. */
     private final ArrayDeque<NioSession> pausedSessions = new ArrayDeque<>();
+    /** Sessions that got output in this drain of the requests ring and are not waiting for OP_WRITE. */
     private final List<NioSession> dirtySessions = new ArrayList<>();
-    private final ManyToOneRing.RecordHandler onRequest = this::onRequest;
-    private boolean eventsPublished;
-    /** Request -> send-completed, microseconds; written by the reactor, read by collectSendLatency. */
-    private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+    private final List<NioSession> lingering = new ArrayList<>();
+    private final ManyToOneRing.RecordHandler onRequest = this::handleRequest;
+    /** Request -> send-completed, microseconds: written by the game thread, read by collectSendLatency. */
     private final Recorder sendLatency = new Recorder(MAX_LATENCY_MICROS, 3);
     private Histogram sendLatencyInterval;
     private long acceptResumeAt;
@@ -69,12 +102,16 @@ public final class NioEngine implements Engine {
     private long lastRefusalWarning = System.nanoTime() - 20_000_000_000L;
     private long refusedConnections;
 
-    /** @param onFatal told when the reactor thread dies, so the server can stop instead of idling */
+    /**
+     * @param batchUs the batch window in microseconds (see {@link #endRound}); 0 = none
+     * @param onFatal not used: an engine failure is an exception on the game thread, which the
+     *                game loop reports; kept so both engines are built the same way
+     */
     public NioEngine(int maxSessions, int maxPendingBytes, int batchUs, int eventRingBytes, int requestRingBytes,
                      Consumer<Throwable> onFatal) {
-        this.onFatal = onFatal;
         this.maxSessions = maxSessions;
         this.maxPendingBytes = maxPendingBytes;
+        this.batchNanos = batchUs * 1000L;
         this.events = ManyToOneRing.allocate(eventRingBytes);
         this.requests = ManyToOneRing.allocate(requestRingBytes);
         this.slots = new NioSession[maxSessions];
@@ -101,6 +138,7 @@ public final class NioEngine implements Engine {
         return requests;
     }
 
+    /** Binds and registers the listener; the first endRound accepts. */
     @Override
     public int start(String host, int port) throws IOException {
         try {
@@ -113,42 +151,47 @@ public final class NioEngine implements Engine {
         } catch (IOException e) {
             closeQuietly(acceptor);
             closeQuietly(selector);
+            acceptor = null;
+            selector = null;
             throw e;
         }
-        running = true;
-        reactor = new Thread(this::runReactor, "gameport-nio-reactor");
-        reactor.start();
+        lastReturnNanos = System.nanoTime() - batchNanos; // the first round starts as after a quiet spell
         return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
     }
 
-    private void requestsPublished() {
-        if (requests.consumerNeedsWake()) {
-            selector.wakeup();
-        }
-    }
-
+    /**
+     * Game thread: sends what the round produced, waits, and publishes what arrived.
+     *
+     * <p>The batch window: a round that starts within {@code batchNanos} of the previous round's
+     * end means the server is busy, so instead of selecting at once (one system call and one round
+     * of game logic per packet) the thread parks for the rest of the window and then takes all
+     * that arrived meanwhile in one select. After a quiet spell the window has passed and the
+     * select blocks directly, so the first packet ends the wait at once and light load sees no
+     * added delay.
+     */
     @Override
     public void endRound(long sleepNanos) {
-        requestsPublished();
-        if (sleepNanos > 0 && events.prepareToSleep()) {
-            awaitEvents(sleepNanos);
-            events.awake();
+        try {
+            drainRequests();
+            flushDirtySends();
+            long now = System.nanoTime();
+            // The game just drained the event ring: room for what waited on it.
+            resumePaused();
+            processLingering(now);
+            resumeAccepts(now);
+            awaitReadiness(sleepNanos);
+            handleSelected();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the java engine's selector failed", e);
         }
+        lastReturnNanos = System.nanoTime();
     }
 
+    /** Game thread, mid-round: emptying the requests ring always makes room, so no waiting. */
     @Override
     public void requestsFull() {
-        requestsPublished();
-        Thread.yield();
-    }
-
-    private void awaitEvents(long timeoutNanos) {
-        // A producer that won the wake-up before this field was set found no thread to unpark;
-        // volatile ordering guarantees this re-check then sees its record.
-        gameThread = Thread.currentThread();
-        if (!events.hasRecords()) {
-            LockSupport.parkNanos(this, timeoutNanos);
-        }
+        drainRequests();
+        flushDirtySends();
     }
 
     @Override
@@ -157,57 +200,67 @@ public final class NioEngine implements Engine {
         into.add(sendLatencyInterval);
     }
 
+    /**
+     * Closes every session and the listener. CLOSED events still go into the ring where they fit,
+     * but nobody reads them any more. Never blocks: closing the selector releases every socket.
+     */
     @Override
     public void close() {
-        if (!running) {
+        if (closed) {
             return;
         }
-        running = false;
-        selector.wakeup();
-        try {
-            reactor.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        closed = true;
+        if (selector == null) {
+            return; // never started, or start failed and cleaned up
         }
-    }
-
-    private void runReactor() {
-        try {
-            while (running) {
-                drainRequests();
-                writeDirtySessions();
-                resumePaused();
-                wakeGameIfNeeded();
-                waitForReadiness();
-                handleSelected();
-                wakeGameIfNeeded();
-            }
-        } catch (Throwable t) {
-            LOG.log(Level.SEVERE, "reactor thread failed; the Java engine stops", t);
-            onFatal.accept(t);
-        } finally {
-            shutdown();
-        }
-    }
-
-    private void waitForReadiness() throws IOException {
-        long timeoutMs = 1000;
-        if (acceptKey.interestOps() == 0) {
-            long now = System.nanoTime();
-            if (now >= acceptResumeAt) {
-                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
-            } else {
-                timeoutMs = Math.max(1, (acceptResumeAt - now) / 1_000_000);
+        for (NioSession s : slots) {
+            if (s != null && s.state != NioSession.CLOSED) {
+                closeSession(s, CloseReason.SERVER_SHUTDOWN, "server shutting down");
             }
         }
-        if (!pausedSessions.isEmpty() || !closedBacklog.isEmpty()) {
-            timeoutMs = 1; // the game is draining the full event ring; retry soon
-        }
-        if (requests.prepareToSleep()) {
-            selector.select(timeoutMs);
-            requests.awake();
-        } else {
+        closeQuietly(acceptor);
+        closeQuietly(selector); // also finishes the channel closes deferred to the next select
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    private void awaitReadiness(long sleepNanos) throws IOException {
+        if (sleepNanos <= 0 || events.hasRecords()) {
             selector.selectNow();
+            return;
+        }
+        long now = System.nanoTime();
+        long deadline = now + sleepNanos;
+        long windowEnd = lastReturnNanos + batchNanos;
+        if (windowEnd - now > 0) {
+            parkUntil(windowEnd - deadline < 0 ? windowEnd : deadline);
+            if (selector.selectNow() > 0) {
+                return;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining > 0) {
+                selector.select(millisAtLeastOne(remaining));
+            }
+            return;
+        }
+        selector.select(millisAtLeastOne(sleepNanos));
+    }
+
+    private void parkUntil(long deadline) {
+        // parkNanos may return early (spuriously); the window is a floor, not a hint.
+        for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    /** Rounded up: waking before a game deadline would only cost an extra round and another select. */
+    private static long millisAtLeastOne(long nanos) {
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
+    }
+
+    private void resumeAccepts(long now) {
+        if (acceptKey.interestOps() == 0 && now - acceptResumeAt >= 0) {
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
         }
     }
 
@@ -228,11 +281,13 @@ public final class NioEngine implements Engine {
             if ((ready & SelectionKey.OP_WRITE) != 0) {
                 writeOut(s);
             }
-            if (!s.closed && (ready & SelectionKey.OP_READ) != 0) {
+            if (s.state != NioSession.CLOSED && (ready & SelectionKey.OP_READ) != 0) {
                 readIn(s);
             }
         }
     }
+
+    // ------------------------------------------------------------------ accepting
 
     private void acceptConnections() {
         for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
@@ -287,7 +342,6 @@ public final class NioEngine implements Engine {
             return;
         }
         freeCount--;
-        eventsPublished = true;
         NioSession s = new NioSession(slot, handle, channel, key, peer);
         key.attach(s);
         slots[slot] = s;
@@ -309,24 +363,192 @@ public final class NioEngine implements Engine {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
-    private void readIn(NioSession s) {
-        if (s.paused) {
+    // ------------------------------------------------------------------ the session state machine
+
+    private void drainRequests() {
+        // Until empty, not one read: a read stops at the ring's wrap point, and this thread is the
+        // only producer, so nothing can be half-written.
+        while (requests.hasRecords()) {
+            requests.read(onRequest, REQUEST_BATCH);
+        }
+    }
+
+    private void handleRequest(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
+        int slot = slotOf(handle);
+        NioSession s = slot >= 0 && slot < maxSessions ? slots[slot] : null;
+        // Stale generation, or a session already lingering or closed: its CLOSED is on the way.
+        if (s == null || s.handle != handle || s.state != NioSession.OPEN) {
             return;
         }
-        int n;
+        if (type == REQUEST_SEND) {
+            append(s, buffer, offset, length, timestamp);
+        } else if (type == REQUEST_CLOSE) {
+            int code = buffer.getInt(offset); // the ring's buffer is in native order
+            CloseReason reason = CloseReason.of(code);
+            String text = utf8(buffer, offset + 4, length - 4);
+            if (s.out.position() == 0) {
+                closeSession(s, reason, text);
+                return;
+            }
+            s.state = NioSession.LINGER;
+            s.lingerReason = reason;
+            s.lingerText = text;
+            s.lingerDeadlineNanos = System.nanoTime() + LINGER_NANOS;
+            lingering.add(s);
+            // Unpublished packets are not wanted any more; reading goes on, to see the peer's EOF.
+            s.in.clear();
+            if (s.paused) {
+                s.paused = false; // its pausedSessions entry goes stale
+                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+            }
+            markDirty(s);
+        }
+    }
+
+    private void append(NioSession s, ByteBuffer src, int offset, int length, long timestamp) {
+        int pending = s.out.position() + length;
+        if (pending > maxPendingBytes) {
+            closeSession(s, CloseReason.SLOW_CONSUMER,
+                    "slow consumer: " + pending + " bytes pending > limit " + maxPendingBytes);
+            return;
+        }
+        if (s.out.position() == 0) {
+            s.oldestRequestNanos = timestamp;
+        }
+        s.requestsPending++;
+        if (s.out.remaining() < length) {
+            int capacity = Math.min(maxPendingBytes, Math.max(s.out.capacity() * 2, pending));
+            ByteBuffer bigger = ByteBuffer.allocate(capacity);
+            s.out.flip();
+            bigger.put(s.out);
+            s.out = bigger;
+        }
+        s.out.put(s.out.position(), src, offset, length);
+        s.out.position(pending);
+        markDirty(s);
+    }
+
+    /** A session already waiting for OP_WRITE is written when the socket has room, not before. */
+    private void markDirty(NioSession s) {
+        if (!s.dirty && (s.key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+            s.dirty = true;
+            dirtySessions.add(s);
+        }
+    }
+
+    /** One write per session per drain: everything queued for it leaves merged. */
+    private void flushDirtySends() {
+        for (int i = 0, n = dirtySessions.size(); i < n; i++) {
+            NioSession s = dirtySessions.get(i);
+            s.dirty = false;
+            if (s.state != NioSession.CLOSED) {
+                writeOut(s);
+            }
+        }
+        dirtySessions.clear();
+    }
+
+    /** One write of everything pending; OP_WRITE while the socket cannot take it all. */
+    private void writeOut(NioSession s) {
+        ByteBuffer out = s.out;
+        if (out.position() > 0) {
+            out.flip();
+            try {
+                s.channel.write(out);
+            } catch (IOException e) {
+                out.clear();
+                closeSession(s, CloseReason.IO_ERROR, "write failed: " + e.getMessage());
+                return;
+            }
+            out.compact();
+            if (out.position() == 0 && s.requestsPending > 0) {
+                // Everything queued is out. Each request merged into it counts once, at the age of the
+                // oldest: exact for that one, an upper bound for the rest (the native engine does the same).
+                long micros = (System.nanoTime() - s.oldestRequestNanos) / 1000;
+                sendLatency.recordValueWithCount(Math.min(Math.max(0, micros), MAX_LATENCY_MICROS), s.requestsPending);
+                s.requestsPending = 0;
+            }
+            if (out.position() == 0 && out.capacity() > NioSession.OUT_BYTES * 16) {
+                s.out = ByteBuffer.allocate(NioSession.OUT_BYTES); // a burst should not pin memory
+            }
+        }
+        boolean more = s.out.position() > 0;
+        int ops = s.key.interestOps();
+        if (more && (ops & SelectionKey.OP_WRITE) == 0) {
+            s.key.interestOps(ops | SelectionKey.OP_WRITE);
+        } else if (!more && (ops & SelectionKey.OP_WRITE) != 0) {
+            s.key.interestOps(ops & ~SelectionKey.OP_WRITE);
+        }
+        if (!more && s.state == NioSession.LINGER) {
+            lingerSent(s);
+        }
+    }
+
+    /**
+     * A lingering session's last byte is in the socket: send FIN, but close only at the peer's EOF
+     * (readIn) or the linger deadline. Closing now, with bytes the client sent still unread, would
+     * make the kernel answer with a reset and drop what it has not transmitted yet.
+     */
+    private void lingerSent(NioSession s) {
+        if (s.writeShut) {
+            return;
+        }
+        s.writeShut = true;
         try {
-            n = s.channel.read(s.in);
+            s.channel.shutdownOutput();
         } catch (IOException e) {
-            closeSession(s, CloseReason.IO_ERROR, "read failed: " + e.getMessage());
+            closeSession(s, CloseReason.IO_ERROR, "shutdown failed: " + e.getMessage());
+        }
+    }
+
+    private void processLingering(long now) {
+        if (lingering.isEmpty()) {
             return;
         }
-        if (n < 0) {
-            closeSession(s, CloseReason.PEER_CLOSED, "peer closed the connection");
-            return;
+        int keep = 0;
+        for (int i = 0, n = lingering.size(); i < n; i++) {
+            NioSession s = lingering.get(i);
+            if (s.state != NioSession.LINGER) {
+                continue;
+            }
+            if (now - s.lingerDeadlineNanos >= 0) {
+                closeSession(s, s.lingerReason, s.lingerText);
+            } else {
+                lingering.set(keep++, s);
+            }
         }
-        // While others wait for ring space, queue behind them so the earliest paused go first.
-        if (!pausedSessions.isEmpty() || !cutPackets(s)) {
-            pause(s);
+        lingering.subList(keep, lingering.size()).clear();
+    }
+
+    /**
+     * Reads again while a read fills the buffer, up to {@link #READS_PER_ROUND}: with the batch
+     * window a round lasts at least --batch-us, and one buffer per round would cap a client's
+     * input at a few MB/s (a burst of chat would trickle in over many rounds).
+     */
+    private void readIn(NioSession s) {
+        for (int i = 0; i < READS_PER_ROUND && !s.paused; i++) {
+            int room = s.in.remaining();
+            int n;
+            try {
+                n = s.channel.read(s.in);
+            } catch (IOException e) {
+                closeSession(s, CloseReason.IO_ERROR, "read failed: " + e.getMessage());
+                return;
+            }
+            if (n < 0) {
+                closeSession(s, CloseReason.PEER_CLOSED, "peer closed the connection");
+                return;
+            }
+            if (s.state == NioSession.LINGER) {
+                s.in.clear(); // the game asked to close: what the client still sends is not wanted
+            } else if (!pausedSessions.isEmpty() || !cutPackets(s)) {
+                // While others wait for ring space, queue behind them so the earliest paused go first.
+                pause(s);
+                return;
+            }
+            if (n < room || s.state == NioSession.CLOSED) {
+                return; // the socket had no more, or a bad packet closed it
+            }
         }
     }
 
@@ -357,7 +579,6 @@ public final class NioEngine implements Engine {
                 if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
                     return false;
                 }
-                eventsPublished = true;
                 in.position(at + size);
             }
             return true;
@@ -376,11 +597,11 @@ public final class NioEngine implements Engine {
         flushClosedBacklog();
         while (!pausedSessions.isEmpty()) {
             NioSession s = pausedSessions.peekFirst();
-            if (!s.closed) {
+            if (s.state == NioSession.OPEN && s.paused) {
                 if (!cutPackets(s)) {
                     return; // still full: the rest keep their places
                 }
-                if (!s.closed) {
+                if (s.state == NioSession.OPEN) {
                     s.paused = false;
                     s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
                 }
@@ -389,125 +610,39 @@ public final class NioEngine implements Engine {
         }
     }
 
-    private void drainRequests() {
-        requests.read(onRequest, REQUEST_BATCH);
-    }
-
-    private void onRequest(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
-        int slot = slotOf(handle);
-        NioSession s = slot >= 0 && slot < maxSessions ? slots[slot] : null;
-        if (s == null || s.handle != handle || s.closed) {
-            return; // stale: that session's CLOSED event is already on its way to the game
-        }
-        if (type == REQUEST_SEND) {
-            if (s.out.position() == 0) {
-                s.oldestRequestNanos = timestamp;
-            }
-            s.requestsPending++;
-            append(s, buffer, offset, length);
-        } else if (type == REQUEST_CLOSE) {
-            int code = buffer.getInt(offset); // the ring's buffer is in native order
-            String reason = utf8(buffer, offset + 4, length - 4);
-            writeOut(s); // one last non-blocking attempt, so e.g. a final packet may still go out
-            if (!s.closed) {
-                closeSession(s, CloseReason.of(code), reason);
-            }
-        }
-    }
-
-    private void append(NioSession s, ByteBuffer src, int offset, int length) {
-        int pending = s.out.position() + length;
-        if (pending > maxPendingBytes) {
-            closeSession(s, CloseReason.SLOW_CONSUMER,
-                    "slow consumer: " + pending + " bytes pending > limit " + maxPendingBytes);
-            return;
-        }
-        if (s.out.remaining() < length) {
-            int capacity = Math.min(maxPendingBytes, Math.max(s.out.capacity() * 2, pending));
-            ByteBuffer bigger = ByteBuffer.allocate(capacity);
-            s.out.flip();
-            bigger.put(s.out);
-            s.out = bigger;
-        }
-        s.out.put(s.out.position(), src, offset, length);
-        s.out.position(pending);
-        if (pending == length && (s.key.interestOps() & SelectionKey.OP_WRITE) == 0) {
-            dirtySessions.add(s);
-        }
-    }
-
-    private void writeDirtySessions() {
-        for (int i = 0, n = dirtySessions.size(); i < n; i++) {
-            NioSession s = dirtySessions.get(i);
-            if (!s.closed) {
-                writeOut(s);
-            }
-        }
-        dirtySessions.clear();
-    }
-
-    /** One write of everything pending; OP_WRITE while the socket cannot take it all. */
-    private void writeOut(NioSession s) {
-        ByteBuffer out = s.out;
-        if (out.position() == 0) {
-            return;
-        }
-        out.flip();
-        try {
-            s.channel.write(out);
-        } catch (IOException e) {
-            out.clear();
-            closeSession(s, CloseReason.IO_ERROR, "write failed: " + e.getMessage());
-            return;
-        }
-        out.compact();
-        if (out.position() == 0 && out.capacity() > NioSession.OUT_BYTES * 16) {
-            s.out = ByteBuffer.allocate(NioSession.OUT_BYTES); // a burst should not pin memory
-        }
-        if (out.position() == 0 && s.requestsPending > 0) {
-            // Everything queued is out. Each request merged into it counts once, at the age of the
-            // oldest: exact for that one, an upper bound for the rest (the native engine does the same).
-            long micros = (System.nanoTime() - s.oldestRequestNanos) / 1000;
-            sendLatency.recordValueWithCount(Math.min(Math.max(0, micros), MAX_LATENCY_MICROS), s.requestsPending);
-            s.requestsPending = 0;
-        }
-        int ops = s.key.interestOps();
-        if (out.position() > 0) {
-            if ((ops & SelectionKey.OP_WRITE) == 0) {
-                s.key.interestOps(ops | SelectionKey.OP_WRITE);
-            }
-        } else if ((ops & SelectionKey.OP_WRITE) != 0) {
-            s.key.interestOps(ops & ~SelectionKey.OP_WRITE);
-        }
-    }
-
+    /**
+     * The session's end, whoever ends it: the socket closes now (nothing is in flight that could
+     * still touch it) and CLOSED follows every packet already published. A lingering session
+     * reports the game's reason whatever ends the linger: the first reason wins.
+     */
     private void closeSession(NioSession s, CloseReason reason, String text) {
-        if (s.closed) {
+        if (s.state == NioSession.CLOSED) {
             return;
         }
-        s.closed = true;
+        if (s.state == NioSession.LINGER) {
+            reason = s.lingerReason;
+            text = s.lingerText;
+        }
+        s.state = NioSession.CLOSED;
         s.key.cancel();
-        closeQuietly(s.channel);
+        closeQuietly(s.channel); // registered: the descriptor is released at the next select
         byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
         if (closedBacklog.isEmpty() && events.writeWithCode(EVENT_CLOSED, s.handle, reason.code, textBytes)) {
-            eventsPublished = true;
             releaseSlot(s);
         } else {
             // The slot stays taken until its CLOSED is out, so no new session can overtake it.
-            closedBacklog.add(new Object[] {s, reason, textBytes});
+            closedBacklog.add(new PendingClosed(s, reason, textBytes));
         }
     }
 
     private void flushClosedBacklog() {
         while (!closedBacklog.isEmpty()) {
-            Object[] c = closedBacklog.peek();
-            NioSession s = (NioSession) c[0];
-            if (!events.writeWithCode(EVENT_CLOSED, s.handle, ((CloseReason) c[1]).code, (byte[]) c[2])) {
+            PendingClosed c = closedBacklog.peek();
+            if (!events.writeWithCode(EVENT_CLOSED, c.session().handle, c.reason().code, c.text())) {
                 return;
             }
-            eventsPublished = true;
             closedBacklog.poll();
-            releaseSlot(s);
+            releaseSlot(c.session());
         }
     }
 
@@ -515,29 +650,6 @@ public final class NioEngine implements Engine {
         slots[s.slot] = null;
         generations[s.slot]++;
         freeSlots[freeCount++] = s.slot;
-    }
-
-    private void wakeGameIfNeeded() {
-        if (eventsPublished) {
-            eventsPublished = false;
-            if (events.consumerNeedsWake()) {
-                Thread t = gameThread;
-                if (t != null) {
-                    LockSupport.unpark(t);
-                }
-            }
-        }
-    }
-
-    private void shutdown() {
-        for (NioSession s : slots) {
-            if (s != null && !s.closed) {
-                closeSession(s, CloseReason.SERVER_SHUTDOWN, "server shutting down");
-            }
-        }
-        wakeGameIfNeeded();
-        closeQuietly(acceptor);
-        closeQuietly(selector);
     }
 
     private static String utf8(ByteBuffer b, int offset, int length) {
