@@ -5,7 +5,7 @@ import java.io.IOException;
 import org.HdrHistogram.Histogram;
 
 /**
- * A network engine: owns the listening socket, the connections and the I/O threads, and talks to
+ * A network engine: owns the listening socket, the connections and any I/O threads, and talks to
  * the one game thread only through two rings (layout: {@link gameport.ring.RingDescriptor}).
  *
  * <ul>
@@ -21,7 +21,10 @@ public interface Engine extends AutoCloseable {
     /** "java" or "native": what the READY line prints. */
     String name();
 
-    /** Binds, starts the I/O threads and returns the port actually bound (port 0 picks one). */
+    /**
+     * Binds, starts the I/O threads if the engine has any, and returns the port actually bound
+     * (port 0 picks one).
+     */
     int start(String host, int port) throws IOException;
 
     ManyToOneRing events();
@@ -55,7 +58,11 @@ public interface Engine extends AutoCloseable {
      */
     void collectSendLatency(Histogram into);
 
-    /** Stops accepting, closes every connection and joins the I/O threads. Idempotent. */
+    /**
+     * Stops accepting, closes every connection and joins the I/O threads if any. Idempotent. An
+     * engine whose I/O runs on the game thread must be closed on that thread (the game loop does
+     * it as it ends); from another thread its connections may be reset instead of closed.
+     */
     @Override
     void close();
 }
