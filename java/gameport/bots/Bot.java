@@ -1,11 +1,15 @@
 package gameport.bots;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
-/** One simulated player: its socket, its parse state and its move schedule. */
+/**
+ * One simulated player: its socket, its parse state and its move schedule. It owns no I/O buffer
+ * of its own in the common case: its worker reads and writes through one direct buffer per
+ * thread; a bot keeps only what is left over (the start of a packet split across reads, bytes the
+ * socket did not take), allocated when first needed.
+ */
 final class Bot {
     /** Its slot in the worker's array; changes when another bot leaves (swap-remove). */
     int index;
@@ -13,9 +17,14 @@ final class Bot {
     final int number;
     final SocketChannel channel;
     SelectionKey key;
-    final ByteBuffer in = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
-    /** Bytes not yet taken by the socket; non-empty only while the server is slow to read. */
-    final ByteBuffer out = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
+    /** The start of an incomplete packet, kept until the rest arrives: {@code partial[0, partialLength)}. */
+    byte[] partial;
+    int partialLength;
+    /**
+     * Bytes not yet taken by the socket (little-endian, write mode); null until the first short
+     * write, non-empty only while the server is slow to read.
+     */
+    ByteBuffer out;
     int id = -1;
     boolean connected;
     boolean loggedIn;
@@ -31,5 +40,9 @@ final class Bot {
         this.index = index;
         this.number = number;
         this.channel = channel;
+    }
+
+    boolean hasQueuedOutput() {
+        return out != null && out.position() > 0;
     }
 }

@@ -51,6 +51,88 @@ class BotSwarmTest {
     }
 
     /**
+     * 200 bots that see each other and NPCs (so most reads carry several packets of several
+     * kinds) through the real server: every echo is recorded, and the delays stay small.
+     */
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void twoHundredBotsSeeingEachOtherRecordEveryEchoWithSmallDelays(String engine) throws Exception {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(60).height(60).npcs(300))) {
+            BotConfig c = new BotConfig();
+            c.port = f.port;
+            c.clients = 200;
+            c.moveIntervalMs = 250;
+            c.warmupS = 0;
+            c.durationS = 3;
+            c.teleport = true;
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            String out = log.toString(StandardCharsets.UTF_8);
+            assertEquals(0, s.errors, out);
+            assertTrue(s.movesSent >= 200 * 3 * 4 * 7 / 10, "moves sent " + s.movesSent + "\n" + out);
+            assertEquals(s.movesSent, s.echoes, "every move echoed\n" + out);
+            assertEquals(s.echoes, s.delay.getTotalCount(), "every echo recorded");
+            assertEquals(200, s.packetsByType[SC_LOGIN_INFO]);
+            assertTrue(s.packetsByType[SC_MOVE_OBJECT] > s.echoes + 200, "others' moves are read too\n" + out);
+            assertTrue(s.packetsByType[SC_ADD_OBJECT] > 0 && s.packetsByType[SC_REMOVE_OBJECT] > 0, out);
+            assertTrue(s.delay.getValueAtPercentile(99) < 50_000, "p99 " + s.delay.getValueAtPercentile(99) + " us\n" + out);
+        }
+    }
+
+    /**
+     * Delays are measured to about a round (1 ms) and never under-stated: against a server that
+     * holds every echo 30 ms, no delay is under 30 ms and the typical one is not far over.
+     */
+    @Test
+    void delaysAreNeverUnderTheServersHoldAndCloseToIt() throws Exception {
+        int holdMs = 30;
+        try (SlowEchoServer server = new SlowEchoServer(0, holdMs)) {
+            BotConfig c = new BotConfig();
+            c.port = server.port();
+            c.clients = 50;
+            c.moveIntervalMs = 100;
+            c.warmupS = 0;
+            c.durationS = 2;
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            String out = log.toString(StandardCharsets.UTF_8);
+            assertEquals(0, s.lost(), out);
+            assertEquals(s.echoes, s.delay.getTotalCount());
+            assertTrue(s.delay.getMinValue() >= holdMs * 1000L, "min " + s.delay.getMinValue() + " us\n" + out);
+            assertTrue(s.delay.getValueAtPercentile(50) < (holdMs + 15) * 1000L,
+                    "p50 " + s.delay.getValueAtPercentile(50) + " us\n" + out);
+        }
+    }
+
+    /**
+     * A server whose bytes arrive cut at any point and glued together (one byte, half a packet,
+     * many packets, a 40 kB packet in pieces): the bots reassemble every packet exactly.
+     */
+    @Test
+    void packetsSplitAndGluedAnywhereAreReassembled() throws Exception {
+        int bots = 20;
+        try (ChoppyServer server = new ChoppyServer(40_000)) {
+            BotConfig c = new BotConfig();
+            c.port = server.port();
+            c.clients = bots;
+            c.moveIntervalMs = 50;
+            c.warmupS = 0;
+            c.durationS = 2;
+            c.threads = 2;
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+            String out = log.toString(StandardCharsets.UTF_8);
+            assertEquals(0, s.errors, out);
+            assertTrue(s.movesSent >= bots * 2 * 20 * 7 / 10, "moves sent " + s.movesSent + "\n" + out);
+            assertEquals(s.movesSent, s.echoes, "every move echoed\n" + out);
+            assertEquals(bots, s.packetsByType[SC_LOGIN_INFO]);
+            assertEquals(bots, s.packetsByType[SC_CHAT], "one big packet each\n" + out);
+            assertEquals(s.echoes, s.packetsByType[SC_MOVE_OBJECT]);
+            assertEquals(s.echoes, s.packetsByType[SC_STAT_CHANGE], "one before each echo");
+        }
+    }
+
+    /**
      * A scripted server that logs everyone in and echoes moves, late by 3x the ramp limit once
      * more than {@code capacity} clients are logged in: ramp mode must stop adding near there.
      */
@@ -180,6 +262,134 @@ class BotSwarmTest {
                 }
             } catch (IOException e) {
                 // a bot that went away
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(5000);
+            selector.close();
+            acceptor.close();
+        }
+    }
+
+    /**
+     * Logs everyone in, sends each one big SC_CHAT of {@code bigSize} bytes, answers each move
+     * with an SC_STAT_CHANGE and the echo; writes what it owes a client in random cuts (from one byte
+     * to everything owed), so packets arrive split and glued at arbitrary points.
+     */
+    private static final class ChoppyServer implements AutoCloseable {
+        private final ServerSocketChannel acceptor = ServerSocketChannel.open();
+        private final Selector selector = Selector.open();
+        private final Thread thread;
+        private final int bigSize;
+        private final java.util.Random random = new java.util.Random(42);
+        private final java.util.List<Conn> conns = new java.util.ArrayList<>();
+        private volatile boolean running = true;
+
+        private static final class Conn {
+            final SocketChannel ch;
+            final ByteBuffer in = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+            final java.io.ByteArrayOutputStream owed = new java.io.ByteArrayOutputStream();
+            final int id;
+
+            Conn(SocketChannel ch, int id) {
+                this.ch = ch;
+                this.id = id;
+            }
+        }
+
+        ChoppyServer(int bigSize) throws IOException {
+            this.bigSize = bigSize;
+            acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
+            acceptor.configureBlocking(false);
+            acceptor.register(selector, SelectionKey.OP_ACCEPT);
+            thread = new Thread(this::run, "choppy-server");
+            thread.start();
+        }
+
+        int port() throws IOException {
+            return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
+        }
+
+        private void run() {
+            try {
+                while (running) {
+                    selector.select(1);
+                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                    while (it.hasNext()) {
+                        SelectionKey k = it.next();
+                        it.remove();
+                        if (k.isAcceptable()) {
+                            SocketChannel ch = acceptor.accept();
+                            if (ch != null) {
+                                ch.configureBlocking(false);
+                                Conn conn = new Conn(ch, 1000 + conns.size());
+                                conns.add(conn);
+                                ch.register(selector, SelectionKey.OP_READ, conn);
+                            }
+                        } else if (k.isReadable()) {
+                            read(k, (Conn) k.attachment());
+                        }
+                    }
+                    for (Conn c : conns) {
+                        writeSome(c);
+                    }
+                }
+            } catch (IOException e) {
+                // the test ends the server by closing it
+            }
+        }
+
+        private void read(SelectionKey k, Conn c) throws IOException {
+            if (c.ch.read(c.in) < 0) {
+                k.cancel();
+                c.ch.close();
+                return;
+            }
+            ByteBuffer in = c.in.flip();
+            while (in.remaining() >= 3 && in.remaining() >= (in.getShort(in.position()) & 0xFFFF)) {
+                int at = in.position();
+                int size = in.getShort(at) & 0xFFFF;
+                int type = in.get(at + 2);
+                ByteBuffer b;
+                if (type == CS_LOGIN) {
+                    b = ByteBuffer.allocate(SC_LOGIN_INFO_SIZE + bigSize).order(ByteOrder.LITTLE_ENDIAN);
+                    b.putShort((short) SC_LOGIN_INFO_SIZE).put((byte) SC_LOGIN_INFO).putInt(0).putInt(c.id)
+                            .putInt(100).putInt(100).putInt(0).putInt(1).putShort((short) 0).putShort((short) 0);
+                    b.putShort((short) bigSize).put((byte) SC_CHAT).putInt(c.id);
+                    for (int i = 7; i < bigSize; i++) {
+                        b.put((byte) (i * 31));
+                    }
+                    c.owed.write(b.array(), 0, b.position());
+                } else if (type == CS_MOVE) {
+                    b = ByteBuffer.allocate(SC_MOVE_OBJECT_SIZE + SC_STAT_CHANGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                    b.putShort((short) SC_STAT_CHANGE_SIZE).put((byte) SC_STAT_CHANGE)
+                            .putInt(100).putInt(100).putInt(0).putInt(1);
+                    b.putShort((short) SC_MOVE_OBJECT_SIZE).put((byte) SC_MOVE_OBJECT).putInt(c.id)
+                            .putShort((short) 0).putShort((short) 0).putInt(in.getInt(at + 4));
+                    c.owed.write(b.array(), 0, b.position());
+                }
+                in.position(at + size);
+            }
+            in.compact();
+        }
+
+        /** Writes a random cut of what the client is owed; sometimes nothing, to glue more together. */
+        private void writeSome(Conn c) {
+            int owed = c.owed.size();
+            if (owed == 0 || !c.ch.isOpen() || random.nextInt(4) == 0) {
+                return;
+            }
+            int n = random.nextInt(3) == 0 ? owed : 1 + random.nextInt(Math.min(owed, 64));
+            byte[] all = c.owed.toByteArray();
+            try {
+                int written = c.ch.write(ByteBuffer.wrap(all, 0, n));
+                c.owed.reset();
+                c.owed.write(all, written, all.length - written);
+            } catch (IOException e) {
+                c.owed.reset(); // a bot that went away
             }
         }
 
