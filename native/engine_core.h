@@ -266,6 +266,8 @@ private:
     int64_t stop_deadline_ms_ = 0;
     const int64_t window_nanos_;
     int64_t last_wait_end_nanos_ = 0;
+    uint64_t completions_ = 0;  // receives, sends and accepts handled so far
+    uint64_t completions_before_dispatch_ = 0;
     bool published_events_ = false;
     bool inbox_blocked_ = false;
     int64_t table_full_log_ms_ = 0;

@@ -76,6 +76,7 @@ void WorkerCore::wake_game_if_published() {
 }
 
 bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
+    completions_++;
     const uint32_t slot = stopping_ ? UINT32_MAX : engine_->table.acquire(index_);
     if (slot == UINT32_MAX) {
         if (!stopping_ && now_ms() >= table_full_log_ms_) {
@@ -170,6 +171,7 @@ void WorkerCore::submit_recv(uint32_t slot) {
 }
 
 void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
+    completions_++;
     Session& s = engine_->table.at(slot);
     s.recv_inflight = false;
     if (s.state == SessionState::kClosing) {
@@ -196,6 +198,7 @@ void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
 }
 
 void WorkerCore::recv_data(uint32_t slot, const uint8_t* data, size_t n, bool armed) {
+    completions_++;
     Session& s = engine_->table.at(slot);
     s.recv_inflight = armed;
     if (s.state == SessionState::kClosing) {
@@ -276,6 +279,7 @@ void WorkerCore::submit_send(uint32_t slot) {
 }
 
 void WorkerCore::send_done(uint32_t slot, bool ok, size_t bytes, int error) {
+    completions_++;
     Session& s = engine_->table.at(slot);
     s.send_inflight = false;
     int64_t oldest = 0;
@@ -547,10 +551,15 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
     // The window runs from the end of the previous wait, so a round (wait + handling) lasts
     // about the window under load, and a wait after a quiet spell has no window left.
     const int64_t before = monotonic_nanos();
-    const int64_t window = stopping_ ? 0 : std::max<int64_t>(0, last_wait_end_nanos_ + window_nanos_ - before);
+    // A round that brought no completion means a quiet spell: then the next packet is not made
+    // to wait for a window (bursty clients would otherwise pay a window sleep after every burst).
+    const bool quiet = completions_ == completions_before_dispatch_;
+    const int64_t window =
+        stopping_ || quiet ? 0 : std::max<int64_t>(0, last_wait_end_nanos_ + window_nanos_ - before);
     os_wait(block, timeout, window);
     last_wait_end_nanos_ = monotonic_nanos();
     if (announced) inbox_.awake();
+    completions_before_dispatch_ = completions_;
     os_dispatch();
     wake_game_if_published();  // once per completion batch, never per packet
     return true;

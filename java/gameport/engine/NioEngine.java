@@ -83,6 +83,8 @@ public final class NioEngine implements Engine {
     private boolean closed;
     /** When the previous endRound returned: the batch window is measured from there. */
     private long lastReturnNanos;
+    /** The previous round's select found ready sockets: the server is busy, the window applies. */
+    private boolean lastRoundHadIo;
 
     /** A CLOSED event that did not fit in the ring: published first, never dropped. */
     private record PendingClosed(NioSession session, CloseReason reason, byte[] text) { }
@@ -162,8 +164,8 @@ public final class NioEngine implements Engine {
     /**
      * Game thread: sends what the round produced, waits, and publishes what arrived.
      *
-     * <p>The batch window: a round that starts within {@code batchNanos} of the previous round's
-     * end means the server is busy, so instead of selecting at once (one system call and one round
+     * <p>The batch window: a round that had I/O and starts within {@code batchNanos} of the
+     * previous round's end means the server is busy, so instead of selecting at once (one system call and one round
      * of game logic per packet) the thread parks for the rest of the window and then takes all
      * that arrived meanwhile in one select. After a quiet spell the window has passed and the
      * select blocks directly, so the first packet ends the wait at once and light load sees no
@@ -232,7 +234,9 @@ public final class NioEngine implements Engine {
         long now = System.nanoTime();
         long deadline = now + sleepNanos;
         long windowEnd = lastReturnNanos + batchNanos;
-        if (windowEnd - now > 0) {
+        // After a round without I/O (a quiet spell, or the gap after a client's burst) the next
+        // packet is not made to wait for a window: that would cost a sleep per burst.
+        if (lastRoundHadIo && windowEnd - now > 0) {
             parkUntil(windowEnd - deadline < 0 ? windowEnd : deadline);
             if (selector.selectNow() > 0) {
                 return;
@@ -265,6 +269,7 @@ public final class NioEngine implements Engine {
     }
 
     private void handleSelected() {
+        lastRoundHadIo = !selector.selectedKeys().isEmpty();
         Iterator<SelectionKey> it = selector.selectedKeys().iterator();
         while (it.hasNext()) {
             SelectionKey key = it.next();
