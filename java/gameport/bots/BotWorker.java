@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * takes every ready socket from one non-blocking select (one read per socket, into one direct
  * buffer, whole packets parsed in place), then sleeps until the next round. The thread wakes once
  * a round, not once a packet or a move; there are no per-bot timers and no allocation per move or
- * per packet; counters are summed locally and published once a round.
+ * per packet; echoes and packets are counted locally and published once a round.
  *
  * <p>Timing, and so the resolution of the delays (about 1 ms): a move due in [now, now + round)
  * is sent in this round, early by less than a round and then stamped with its real send time; a
@@ -76,7 +76,6 @@ final class BotWorker implements Runnable {
     private int[] batchEchoes = new int[1024];
     private int batchSize;
     /** Counted locally, published to {@link #stats} once a round. */
-    private long movesSent;
     private long echoes;
     private final long[] packets = new long[256];
     private boolean packetsCounted;
@@ -118,9 +117,7 @@ final class BotWorker implements Runnable {
                 long now = clock.micros();
                 shedAboveTarget();
                 startDueConnects(now);
-                if (sendingMoves) {
-                    sendDueMoves(now);
-                }
+                sendDueMoves(now);
                 readReady();
                 publish();
                 round += ROUND_MICROS;
@@ -148,10 +145,6 @@ final class BotWorker implements Runnable {
 
     /** Adds the round's local counts to the shared counters. */
     private void publish() {
-        if (movesSent > 0) {
-            stats.movesSent.addAndGet(movesSent);
-            movesSent = 0;
-        }
         if (echoes > 0) {
             stats.echoes.addAndGet(echoes);
             echoes = 0;
@@ -221,10 +214,15 @@ final class BotWorker implements Runnable {
         send(b, w.flip());
     }
 
-    /** Sends every move due before the next round: one write per bot. */
+    /**
+     * Sends every move due before the next round: one write per bot. Each move is counted in the
+     * shared total before it is written, and the swarm's stop is checked after counting it: when
+     * the swarm stops the sending and then waits until every move counted is answered, no move
+     * of a round under way slips past that wait (its echo would miss the measured histogram).
+     */
     private void sendDueMoves(long now) {
         long horizon = now + ROUND_MICROS;
-        while (!schedule.isEmpty() && schedule.peekMicros() < horizon) {
+        while (sendingMoves && !schedule.isEmpty() && schedule.peekMicros() < horizon) {
             Bot b = schedule.peek();
             if (b.dead) {
                 schedule.poll();
@@ -238,11 +236,20 @@ final class BotWorker implements Runnable {
             long stamp = Math.min(intended, now);
             int moveTime = (int) stamp == 0 ? 1 : (int) stamp; // 0 is the teleport answer
             byte direction = (byte) random.nextInt(4);
-            if (b.hasQueuedOutput()) {
+            boolean queued = b.hasQueuedOutput();
+            if (queued && b.out.remaining() < CS_MOVE_SIZE) {
+                continue; // the server stopped reading this bot: its earlier moves' delays show that
+            }
+            stats.movesSent.incrementAndGet();
+            if (!sendingMoves) {
+                // The swarm stopped the sending meanwhile: it may have read the total before this
+                // move counted, so the move is not sent (and the swarm, if it saw it, sees it go).
+                stats.movesSent.decrementAndGet();
+                return;
+            }
+            b.movesSent++;
+            if (queued) {
                 // Earlier bytes wait for the socket: the move queues behind them (OP_WRITE is on).
-                if (b.out.remaining() < CS_MOVE_SIZE) {
-                    continue; // the server stopped reading this bot: its earlier moves' delays show that
-                }
                 b.out.putShort((short) CS_MOVE_SIZE).put((byte) CS_MOVE).put(direction).putInt(moveTime);
             } else {
                 ByteBuffer w = writeBuffer.clear();
@@ -250,8 +257,6 @@ final class BotWorker implements Runnable {
                 w.limit(CS_MOVE_SIZE);
                 send(b, w);
             }
-            movesSent++;
-            b.movesSent++;
         }
     }
 
@@ -416,7 +421,6 @@ final class BotWorker implements Runnable {
      * replacement while the target says so; unanswered moves count as lost unless it was shed.
      */
     private void retire(Bot b) {
-        publish(); // its moves are in the shared count before its unanswered ones are
         b.dead = true;
         int slot = b.index;
         if (slot < live && bots[slot] == b) {
