@@ -230,6 +230,9 @@ protected:
     virtual void os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) = 0;
     virtual void os_dispatch() = 0;
     virtual std::string os_error_text(const char* what, int error) = 0;
+    // The error only says the peer went away (a reset, a broken pipe): an ordinary
+    // disconnect, closed as PEER_CLOSED (logged at FINE), not as an I/O error.
+    virtual bool os_peer_gone(int error) const = 0;
 
 private:
     void thread_main();

@@ -128,6 +128,9 @@ private:
     bool thread_bound() const override { return false; }
     void os_abandon() override {}  // never called: not thread_bound
     std::string os_error_text(const char* what, int error) override { return win_error_text(what, error); }
+    bool os_peer_gone(int error) const override {
+        return error == WSAECONNRESET || error == WSAECONNABORTED || error == ERROR_NETNAME_DELETED;
+    }
 
     void handle(const OVERLAPPED_ENTRY& e);
     int completion_error(const Session& s, IoOp& op);

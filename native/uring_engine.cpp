@@ -86,6 +86,7 @@ private:
     bool thread_bound() const override { return ring_.defer_taskrun(); }
     void os_dispatch() override;
     std::string os_error_text(const char* what, int error) override { return errno_text(what, error); }
+    bool os_peer_gone(int error) const override { return error == EPIPE || error == ECONNRESET; }
 
     io_uring_sqe* sqe();
     void flush_submissions();

@@ -163,7 +163,7 @@ void WorkerCore::submit_recv(uint32_t slot) {
     }
     int error = 0;
     if (!os_recv(slot, s, buf, len, &error)) {
-        s.set_reason(kIoError, os_error_text("recv", error));
+        s.set_reason(os_peer_gone(error) ? kPeerClosed : kIoError, os_error_text("recv", error));
         begin_teardown(slot);
         return;
     }
@@ -182,7 +182,7 @@ void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
         if (ok) {
             s.set_reason(kPeerClosed, "peer closed the connection");
         } else {
-            s.set_reason(kIoError, os_error_text("recv", error));
+            s.set_reason(os_peer_gone(error) ? kPeerClosed : kIoError, os_error_text("recv", error));
         }
         begin_teardown(slot);
         return;
@@ -271,7 +271,7 @@ void WorkerCore::submit_send(uint32_t slot) {
     if (!os_send(slot, s, data, std::min<size_t>(n, 1u << 30), &error)) {
         int64_t ignored = 0;
         s.sends.completed(0, &ignored);  // nothing went out; the queue is not busy any more
-        s.set_reason(kIoError, os_error_text("send", error));
+        s.set_reason(os_peer_gone(error) ? kPeerClosed : kIoError, os_error_text("send", error));
         begin_teardown(slot);
         return;
     }
@@ -292,7 +292,7 @@ void WorkerCore::send_done(uint32_t slot, bool ok, size_t bytes, int error) {
         return;
     }
     if (!ok) {
-        s.set_reason(kIoError, os_error_text("send", error));
+        s.set_reason(os_peer_gone(error) ? kPeerClosed : kIoError, os_error_text("send", error));
         begin_teardown(slot);
         return;
     }

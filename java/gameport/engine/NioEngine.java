@@ -462,7 +462,8 @@ public final class NioEngine implements Engine {
                 s.channel.write(out);
             } catch (IOException e) {
                 out.clear();
-                closeSession(s, CloseReason.IO_ERROR, "write failed: " + e.getMessage());
+                closeSession(s, peerGone(e) ? CloseReason.PEER_CLOSED : CloseReason.IO_ERROR,
+                        "write failed: " + e.getMessage());
                 return;
             }
             out.compact();
@@ -537,7 +538,8 @@ public final class NioEngine implements Engine {
             try {
                 n = s.channel.read(s.in);
             } catch (IOException e) {
-                closeSession(s, CloseReason.IO_ERROR, "read failed: " + e.getMessage());
+                closeSession(s, peerGone(e) ? CloseReason.PEER_CLOSED : CloseReason.IO_ERROR,
+                        "read failed: " + e.getMessage());
                 return;
             }
             if (n < 0) {
@@ -671,5 +673,15 @@ public final class NioEngine implements Engine {
         } catch (Exception ignored) {
             // closing during teardown: nothing useful left to do with the error
         }
+    }
+
+    /**
+     * A reset or a broken pipe only says the peer went away: an ordinary disconnect (logged at
+     * FINE), as the native engine reads ECONNRESET and EPIPE. NIO reports both as a plain
+     * IOException, so the message is all there is to tell them by.
+     */
+    private static boolean peerGone(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("Connection reset") || m.contains("Broken pipe"));
     }
 }

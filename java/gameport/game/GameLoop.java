@@ -35,12 +35,14 @@ public final class GameLoop implements Runnable {
     private final Outboxes.Sender sendOutbox = this::sendOutbox;
     private final World world;
     /**
-     * Timer resolution: a twentieth of the NPC act period, at most 50 ms. Coarse ticks let the NPC
-     * moves of one tick reach each player as one send instead of several; measured with
-     * tools/bench at 10,000 bots and 200,000 NPCs, 50 ms instead of 10 ms took the server from
-     * 100% to 84% of a core and p99 from 144 ms to 70 ms.
+     * Timer resolution: a two-hundredth of the NPC act period, at most 5 ms. The NPC acts of one
+     * tick run in one round, so the tick bounds that round: at 11,000 bots in the full world about
+     * 120,000 NPCs are awake, and 50 ms ticks made rounds of 6,000 acts that held every reply for
+     * tens of milliseconds (tools/ramp: p99 spikes over 100 ms at 10,000-11,000 bots with the game
+     * thread half idle). Merging the NPC moves of many ticks into one send per player, the reason
+     * ticks used to be coarse, is the output pacing's job now (--flush-ms, Outboxes).
      */
-    private static final long MAX_TIMER_TICK_NANOS = 50_000_000L;
+    private static final long MAX_TIMER_TICK_NANOS = 5_000_000L;
     private final TimerWheel timers;
     private final TimerWheel.Expired onTimer;
     private final long idleTimeoutNanos;
@@ -73,7 +75,7 @@ public final class GameLoop implements Runnable {
         this.events = engine.events();
         this.requests = engine.requests();
         this.outboxes = new Outboxes(config.flushMs * 1_000_000L);
-        long tick = Math.max(1_000_000L, Math.min(MAX_TIMER_TICK_NANOS, config.npcActMs * 1_000_000L / 20));
+        long tick = Math.max(1_000_000L, Math.min(MAX_TIMER_TICK_NANOS, config.npcActMs * 1_000_000L / 200));
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
         this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers);

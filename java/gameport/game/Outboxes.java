@@ -12,8 +12,14 @@ import java.util.Arrays;
  * {@code flushNanos} after they started waiting, so the updates about others (other players' and
  * NPCs' moves, adds, removes) of several rounds leave merged, as one send per player per period.
  * Holding the whole stream keeps every per-object order (add before move, remove last) for free.
+ *
+ * <p>Holds that run out together (an NPC tick touches thousands of players at once, so their
+ * holds end in the same round) leave at most {@link #HELD_SENDS_PER_ROUND} a round, the rest in
+ * the next rounds: each send is a TCP transmission the round pays for in the kernel, and a round
+ * that sends thousands holds up every reply waiting for the next round.
  */
 final class Outboxes {
+    static final int HELD_SENDS_PER_ROUND = 256;
     private final long flushNanos;
     private ClientSession[] touched = new ClientSession[256];
     private int count;
@@ -67,7 +73,8 @@ final class Outboxes {
             }
         }
         count = 0;
-        while (heldCount > 0) {
+        int sent = 0;
+        while (heldCount > 0 && sent < HELD_SENDS_PER_ROUND) {
             int at = heldHead;
             ClientSession s = held[at];
             long since = heldSince[at];
@@ -81,6 +88,7 @@ final class Outboxes {
                 s.heldSince = -1;
                 if (s.outLength > 0 && !s.closing) {
                     sender.send(s);
+                    sent++;
                 }
             }
         }
