@@ -34,8 +34,9 @@ gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory,
 int32_t gp_engine_start(gp_engine* engine, const char* host, int32_t port, char* err, size_t err_len);
 
 /* workers == 0 only; the driving thread (the game thread), once per round: takes the requests
- * ring's records, submits the sends, waits for I/O for up to timeout_nanos (0: only what is
- * ready; the batch window applies) and turns what completed into events-ring records.
+ * ring's records, submits the sends, waits for I/O for up to timeout_nanos (0: takes only
+ * what is ready; a wait after a round that had I/O lasts at least the batch window, unless a
+ * CQ-full of completions comes first) and turns what completed into events-ring records.
  * The first call makes the calling thread the engine's driver: every later call, and
  * gp_engine_stop, must come from that thread (io_uring's SINGLE_ISSUER; a stop from another
  * thread resets the connections instead of closing them gracefully).

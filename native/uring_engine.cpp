@@ -332,15 +332,16 @@ void UringWorker::os_pause_recv(uint32_t slot, Session& s) {
 // buffer while IORING_CQE_F_MORE says it goes on; its last completion lacks F_MORE.
 void UringWorker::on_multishot_recv(uint32_t slot, const io_uring_cqe& cqe) {
     const bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
-    if (!more) recv_armed_[slot] = 0;
+    // A receive that ended (even with data, as on a full CQ) leaves no pause behind: the next
+    // receive of this session must be pausable again.
+    const bool paused = recv_paused_[slot] != 0;
+    if (!more) recv_armed_[slot] = recv_paused_[slot] = 0;
     if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER)) {
         const unsigned bid = cqe.flags >> IORING_CQE_BUFFER_SHIFT;
         recv_data(slot, buffers_.data(bid), static_cast<size_t>(cqe.res), more);
         buffers_.recycle(bid);  // recv_data copied what it keeps
         return;
     }
-    const bool paused = recv_paused_[slot] != 0;
-    if (!more) recv_paused_[slot] = 0;
     if ((cqe.res == -ECANCELED && paused) || cqe.res == -ENOBUFS) {
         if (cqe.res == -ENOBUFS) {
             // Every buffer was in use: they come back at the end of this batch, and the receive

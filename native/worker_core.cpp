@@ -528,7 +528,8 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
     const auto at_most = [&timeout](int64_t t) { timeout = timeout < 0 ? t : std::min(timeout, t); };
     if (!retry_.empty() || inbox_blocked_) {
         // Inline, the events ring is full until our caller drains it: return to it at once.
-        at_most(engine_->inline_io ? 0 : kRetryNanos);
+        // Stopping, nobody drains it any more: look again after the pause instead of spinning.
+        at_most(engine_->inline_io && !stopping_ ? 0 : kRetryNanos);
     }
     if (!lingering_.empty() || ticking || stopping_) at_most(kTickNanos);
     // The game must hear of events published above before we block.
@@ -537,7 +538,8 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
     bool announced = false;
     if (engine_->inline_io) {
         // The caller reads the requests ring itself before it calls again: no one to announce a sleep to.
-        block = timeout != 0 && !os_has_backlog();
+        // Requests beyond one drain's share are still waiting: submit them without sleeping first.
+        block = timeout != 0 && !os_has_backlog() && !inbox_.has_records();
     } else if (!busy && !os_has_backlog()) {
         if (stopping_ || inbox_.prepare_to_sleep()) {
             block = true;

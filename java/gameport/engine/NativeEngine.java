@@ -206,9 +206,16 @@ public final class NativeEngine implements Engine {
             }
             closed = true;
         }
-        // Inline I/O: closes every session on this thread, which must be the game thread (the
-        // game loop closes its engine as it ends). Worker threads: joins them, then wakes a game
-        // thread blocked in awaitEvents0.
+        // Inline I/O: closes every session on this thread, which should be the game thread (the
+        // game loop closes its engine as it ends). From another thread, first wait until the game
+        // thread is out of poll0 (no new call gets in now that closed is set): two threads must
+        // never drive the engine at once. Worker threads: joins them, then wakes a game thread
+        // blocked in awaitEvents0.
+        if (inlineIo) {
+            while (inNative.get() > 0) {
+                Thread.onSpinWait();
+            }
+        }
         stop0(handle);
         while (inNative.get() > 0) {
             Thread.onSpinWait();

@@ -24,8 +24,10 @@ final class ClientSession {
     boolean touched;
     /** It got a reply to its own action this round: sent at the round's end (Outboxes). */
     boolean urgent;
-    /** When its held bytes started waiting, or -1 if none are held (Outboxes). */
-    long heldSince = -1;
+    /** heldSince when nothing is held (System.nanoTime() may be negative, so not -1). */
+    static final long NOT_HELD = Long.MIN_VALUE;
+    /** When its held bytes started waiting, or NOT_HELD (Outboxes). */
+    long heldSince = NOT_HELD;
 
     ClientSession(long number, long handle, String peer, long now) {
         this.number = number;

@@ -65,9 +65,9 @@ final class Outboxes {
                 continue;
             }
             if (urgent || flushNanos == 0) {
-                s.heldSince = -1;
+                s.heldSince = ClientSession.NOT_HELD;
                 sender.send(s);
-            } else if (s.heldSince < 0) {
+            } else if (s.heldSince == ClientSession.NOT_HELD) {
                 s.heldSince = now;
                 hold(s, now);
             }
@@ -85,7 +85,7 @@ final class Outboxes {
             heldHead = (at + 1) & (held.length - 1);
             heldCount--;
             if (s.heldSince == since) { // else it was sent or re-held since: a stale entry
-                s.heldSince = -1;
+                s.heldSince = ClientSession.NOT_HELD;
                 if (s.outLength > 0 && !s.closing) {
                     sender.send(s);
                     sent++;
