@@ -159,15 +159,45 @@ class BotSwarmTest {
         }
     }
 
+    /** The plumbing both scripted servers share: a listener, a selector and one thread. */
+    private abstract static class ScriptedServer implements AutoCloseable {
+        final ServerSocketChannel acceptor = ServerSocketChannel.open();
+        final Selector selector = Selector.open();
+        volatile boolean running = true;
+        private Thread thread;
+
+        ScriptedServer() throws IOException {
+            acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
+            acceptor.configureBlocking(false);
+            acceptor.register(selector, SelectionKey.OP_ACCEPT);
+        }
+
+        /** Called by the subclass once its own fields are set: the thread reads them. */
+        void start(String name) {
+            thread = new Thread(this::run, name);
+            thread.start();
+        }
+
+        abstract void run();
+
+        int port() throws IOException {
+            return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(5000);
+            selector.close();
+            acceptor.close();
+        }
+    }
+
     /** Just enough of the protocol for the bots; one thread, real sockets. */
-    private static final class SlowEchoServer implements AutoCloseable {
-        private final ServerSocketChannel acceptor = ServerSocketChannel.open();
-        private final Selector selector = Selector.open();
-        private final Thread thread;
+    private static final class SlowEchoServer extends ScriptedServer {
         private final int capacity;
         private final long lateNanos;
         private final ArrayDeque<Object[]> delayed = new ArrayDeque<>();
-        private volatile boolean running = true;
         private int loggedIn;
         private int nextId;
         volatile int maxLoggedIn;
@@ -175,18 +205,11 @@ class BotSwarmTest {
         SlowEchoServer(int capacity, int lateMs) throws IOException {
             this.capacity = capacity;
             this.lateNanos = lateMs * 1_000_000L;
-            acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
-            acceptor.configureBlocking(false);
-            acceptor.register(selector, SelectionKey.OP_ACCEPT);
-            thread = new Thread(this::run, "slow-echo-server");
-            thread.start();
+            start("slow-echo-server");
         }
 
-        int port() throws IOException {
-            return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
-        }
-
-        private void run() {
+        @Override
+        void run() {
             try {
                 while (running) {
                     selector.select(5);
@@ -265,13 +288,6 @@ class BotSwarmTest {
             }
         }
 
-        @Override
-        public void close() throws Exception {
-            running = false;
-            thread.join(5000);
-            selector.close();
-            acceptor.close();
-        }
     }
 
     /**
@@ -279,14 +295,10 @@ class BotSwarmTest {
      * with an SC_STAT_CHANGE and the echo; writes what it owes a client in random cuts (from one byte
      * to everything owed), so packets arrive split and glued at arbitrary points.
      */
-    private static final class ChoppyServer implements AutoCloseable {
-        private final ServerSocketChannel acceptor = ServerSocketChannel.open();
-        private final Selector selector = Selector.open();
-        private final Thread thread;
+    private static final class ChoppyServer extends ScriptedServer {
         private final int bigSize;
         private final java.util.Random random = new java.util.Random(42);
         private final java.util.List<Conn> conns = new java.util.ArrayList<>();
-        private volatile boolean running = true;
 
         private static final class Conn {
             final SocketChannel ch;
@@ -302,18 +314,11 @@ class BotSwarmTest {
 
         ChoppyServer(int bigSize) throws IOException {
             this.bigSize = bigSize;
-            acceptor.bind(new InetSocketAddress("127.0.0.1", 0));
-            acceptor.configureBlocking(false);
-            acceptor.register(selector, SelectionKey.OP_ACCEPT);
-            thread = new Thread(this::run, "choppy-server");
-            thread.start();
+            start("choppy-server");
         }
 
-        int port() throws IOException {
-            return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
-        }
-
-        private void run() {
+        @Override
+        void run() {
             try {
                 while (running) {
                     selector.select(1);
@@ -391,14 +396,6 @@ class BotSwarmTest {
             } catch (IOException e) {
                 c.owed.reset(); // a bot that went away
             }
-        }
-
-        @Override
-        public void close() throws Exception {
-            running = false;
-            thread.join(5000);
-            selector.close();
-            acceptor.close();
         }
     }
 }
