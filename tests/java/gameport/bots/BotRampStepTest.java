@@ -3,9 +3,6 @@ package gameport.bots;
 import static org.junit.jupiter.api.Assertions.*;
 
 import gameport.testing.ServerFixture;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -29,9 +26,9 @@ class BotRampStepTest {
             c.warmupS = 1;
             c.durationS = 4;
             c.connectRate = 2000;
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-            String out = log.toString(StandardCharsets.UTF_8);
+            SwarmRun r = SwarmRun.of(c);
+            BotSummary s = r.summary();
+            String out = r.out();
 
             List<Integer> targets = new ArrayList<>();
             Matcher m = Pattern.compile("^t=\\d+s target=(\\d+) sustained=\\d+ .* p99\\(2s\\)=[0-9.]+ms",

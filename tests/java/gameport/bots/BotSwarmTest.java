@@ -4,9 +4,7 @@ import static gameport.protocol.Protocol.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import gameport.testing.ServerFixture;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,7 +12,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import org.junit.jupiter.api.Test;
@@ -23,12 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class BotSwarmTest {
 
-    /** A summary and the swarm's output. */
-    private record Run(BotSummary summary, String out) {
-    }
-
     /** {@code clients} teleporting bots, a move each per {@code moveIntervalMs}, for 3 s, no warm-up. */
-    private static Run swarm(int port, int clients, int moveIntervalMs) throws Exception {
+    private static SwarmRun swarm(int port, int clients, int moveIntervalMs) throws Exception {
         BotConfig c = new BotConfig();
         c.port = port;
         c.clients = clients;
@@ -36,18 +29,16 @@ class BotSwarmTest {
         c.warmupS = 0;
         c.durationS = 3;
         c.teleport = true;
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-        return new Run(s, log.toString(StandardCharsets.UTF_8));
+        return SwarmRun.of(c);
     }
 
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void fiftyBotsGetEveryMoveEchoedAndTheHistogramCountsThemAll(String engine) throws Exception {
         try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(2000).height(2000))) {
-            Run r = swarm(f.port, 50, 100);
-            BotSummary s = r.summary;
-            String out = r.out;
+            SwarmRun r = swarm(f.port, 50, 100);
+            BotSummary s = r.summary();
+            String out = r.out();
             assertEquals(0, s.errors, out);
             assertTrue(s.movesSent >= 50 * 3 * 10 * 8 / 10, "moves sent " + s.movesSent + "\n" + out);
             assertEquals(s.movesSent, s.echoes, "every move echoed\n" + out);
@@ -69,9 +60,9 @@ class BotSwarmTest {
     @MethodSource("gameport.testing.Engines#all")
     void twoHundredBotsSeeingEachOtherRecordEveryEcho(String engine) throws Exception {
         try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(60).height(60).npcs(300))) {
-            Run r = swarm(f.port, 200, 250);
-            BotSummary s = r.summary;
-            String out = r.out;
+            SwarmRun r = swarm(f.port, 200, 250);
+            BotSummary s = r.summary();
+            String out = r.out();
             assertEquals(0, s.errors, out);
             assertTrue(s.movesSent >= 200 * 3 * 4 * 7 / 10, "moves sent " + s.movesSent + "\n" + out);
             assertEquals(s.movesSent, s.echoes, "every move echoed\n" + out);
@@ -99,9 +90,9 @@ class BotSwarmTest {
             c.moveIntervalMs = 100;
             c.warmupS = 0;
             c.durationS = 2;
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-            String out = log.toString(StandardCharsets.UTF_8);
+            SwarmRun r = SwarmRun.of(c);
+            BotSummary s = r.summary();
+            String out = r.out();
             assertEquals(0, s.lost(), out);
             assertEquals(s.echoes, s.delay.getTotalCount());
             assertTrue(s.delay.getMinValue() >= holdMs * 1000L, "min " + s.delay.getMinValue() + " us\n" + out);
@@ -125,9 +116,9 @@ class BotSwarmTest {
             c.warmupS = 0;
             c.durationS = 2;
             c.threads = 2;
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-            String out = log.toString(StandardCharsets.UTF_8);
+            SwarmRun r = SwarmRun.of(c);
+            BotSummary s = r.summary();
+            String out = r.out();
             assertEquals(0, s.errors, out);
             assertTrue(s.movesSent >= bots * 2 * 20 * 7 / 10, "moves sent " + s.movesSent + "\n" + out);
             assertEquals(s.movesSent, s.echoes, "every move echoed\n" + out);
@@ -156,9 +147,9 @@ class BotSwarmTest {
             c.warmupS = 1;
             c.durationS = 9;
             c.connectRate = 2000;
-            ByteArrayOutputStream log = new ByteArrayOutputStream();
-            BotSummary s = new BotSwarm(c, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-            String out = log.toString(StandardCharsets.UTF_8);
+            SwarmRun r = SwarmRun.of(c);
+            BotSummary s = r.summary();
+            String out = r.out();
             assertTrue(s.sustained >= 20 && s.sustained <= capacity, "sustained " + s.sustained + "\n" + out);
             assertTrue(server.maxLoggedIn < 3 * capacity, "ramp kept adding: " + server.maxLoggedIn + "\n" + out);
             assertTrue(out.contains("target="), out);
@@ -179,12 +170,47 @@ class BotSwarmTest {
         }
 
         /** Called by the subclass once its own fields are set: the thread reads them. */
-        void start(String name) {
-            thread = new Thread(this::run, name);
+        void start(String name, long selectMillis) {
+            thread = new Thread(() -> loop(selectMillis), name);
             thread.start();
         }
 
-        abstract void run();
+        private void loop(long selectMillis) {
+            try {
+                while (running) {
+                    selector.select(selectMillis);
+                    beforeKeys();
+                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                    while (it.hasNext()) {
+                        SelectionKey k = it.next();
+                        it.remove();
+                        if (k.isAcceptable()) {
+                            SocketChannel ch = acceptor.accept();
+                            if (ch != null) {
+                                ch.configureBlocking(false);
+                                ch.register(selector, SelectionKey.OP_READ, attachmentFor(ch));
+                            }
+                        } else if (k.isReadable()) {
+                            readable(k);
+                        }
+                    }
+                    afterKeys();
+                }
+            } catch (IOException e) {
+                // the test ends the server by closing it
+            }
+        }
+
+        /** What a new client's key carries (its reassembly state). */
+        abstract Object attachmentFor(SocketChannel ch);
+
+        abstract void readable(SelectionKey k) throws IOException;
+
+        void beforeKeys() throws IOException {
+        }
+
+        void afterKeys() {
+        }
 
         int port() throws IOException {
             return ((InetSocketAddress) acceptor.getLocalAddress()).getPort();
@@ -211,38 +237,28 @@ class BotSwarmTest {
         SlowEchoServer(int capacity, int lateMs) throws IOException {
             this.capacity = capacity;
             this.lateNanos = lateMs * 1_000_000L;
-            start("slow-echo-server");
+            start("slow-echo-server", 5);
+        }
+
+        private long now;
+
+        @Override
+        void beforeKeys() throws IOException {
+            now = System.nanoTime();
+            while (!delayed.isEmpty() && (long) delayed.peek()[0] <= now) {
+                Object[] d = delayed.poll();
+                write((SocketChannel) d[1], (ByteBuffer) d[2]);
+            }
         }
 
         @Override
-        void run() {
-            try {
-                while (running) {
-                    selector.select(5);
-                    long now = System.nanoTime();
-                    while (!delayed.isEmpty() && (long) delayed.peek()[0] <= now) {
-                        Object[] d = delayed.poll();
-                        write((SocketChannel) d[1], (ByteBuffer) d[2]);
-                    }
-                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                    while (it.hasNext()) {
-                        SelectionKey k = it.next();
-                        it.remove();
-                        if (k.isAcceptable()) {
-                            SocketChannel ch = acceptor.accept();
-                            if (ch != null) {
-                                ch.configureBlocking(false);
-                                ch.register(selector, SelectionKey.OP_READ,
-                                        ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN));
-                            }
-                        } else if (k.isReadable()) {
-                            read(k, now);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // the test ends the server by closing it
-            }
+        Object attachmentFor(SocketChannel ch) {
+            return ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        @Override
+        void readable(SelectionKey k) throws IOException {
+            read(k, now);
         }
 
         private void read(SelectionKey k, long now) throws IOException {
@@ -320,36 +336,25 @@ class BotSwarmTest {
 
         ChoppyServer(int bigSize) throws IOException {
             this.bigSize = bigSize;
-            start("choppy-server");
+            start("choppy-server", 1);
         }
 
         @Override
-        void run() {
-            try {
-                while (running) {
-                    selector.select(1);
-                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                    while (it.hasNext()) {
-                        SelectionKey k = it.next();
-                        it.remove();
-                        if (k.isAcceptable()) {
-                            SocketChannel ch = acceptor.accept();
-                            if (ch != null) {
-                                ch.configureBlocking(false);
-                                Conn conn = new Conn(ch, 1000 + conns.size());
-                                conns.add(conn);
-                                ch.register(selector, SelectionKey.OP_READ, conn);
-                            }
-                        } else if (k.isReadable()) {
-                            read(k, (Conn) k.attachment());
-                        }
-                    }
-                    for (Conn c : conns) {
-                        writeSome(c);
-                    }
-                }
-            } catch (IOException e) {
-                // the test ends the server by closing it
+        Object attachmentFor(SocketChannel ch) {
+            Conn conn = new Conn(ch, 1000 + conns.size());
+            conns.add(conn);
+            return conn;
+        }
+
+        @Override
+        void readable(SelectionKey k) throws IOException {
+            read(k, (Conn) k.attachment());
+        }
+
+        @Override
+        void afterKeys() {
+            for (Conn c : conns) {
+                writeSome(c);
             }
         }
 
