@@ -52,14 +52,22 @@
 
 namespace gameport {
 
-// CloseReason.java codes.
+// CloseReason.java codes (the ones the engine itself uses or must tell apart).
 enum : int32_t {
     kPeerClosed = 0,
     kProtocolError = 1,
     kSlowConsumer = 2,
     kIoError = 3,
     kServerShutdown = 6,
+    kServerFull = 7,
+    kRateLimit = 8,
 };
+
+// A CLOSE for these drops what is queued and closes at once; every other reason lingers
+// (queued bytes, FIN, input drained to EOF or the deadline). CloseReason.abortive is the spec.
+constexpr bool close_is_abortive(int32_t code) {
+    return code == kProtocolError || code == kSlowConsumer || code == kRateLimit;
+}
 
 constexpr uint32_t kMaxSlots = 1u << 24;          // session index fits 24 bits (completion keys)
 constexpr int64_t kRetryNanos = 1'000'000;        // event ring full: look again in 1 ms
