@@ -382,7 +382,7 @@ final class BotWorker implements Runnable {
                 b.nextMoveMicros = clock.micros() + (long) (random.nextDouble() * intervalMicros);
                 schedule.add(b);
             } else if (type == SC_LOGIN_FAIL) {
-                System.err.println("bots: login of " + config.namePrefix + b.number + " failed, reason " + in.get(at + 3));
+                System.err.println("bots: login of " + config.namePrefix + b.number + " failed (SC_LOGIN_FAIL; the server's log says why)");
                 fail(b);
                 return;
             }

@@ -38,8 +38,8 @@ final class ServerCommand {
                 .addOption(value("height", "N", "map height in tiles (default " + d.height + ")"))
                 .addOption(value("view-range", "R", "a player sees objects within R tiles in x and y (default "
                         + d.viewRange + ", a " + (2 * d.viewRange + 1) + "x" + (2 * d.viewRange + 1) + " window)"))
-                .addOption(value("max-users", "N", "players online at most; more get SC_LOGIN_FAIL 3 (default "
-                        + d.maxUsers + ")"))
+                .addOption(value("max-users", "N", "players online at most; a login past it gets SC_LOGIN_FAIL and "
+                        + "the connection is closed (default " + d.maxUsers + ")"))
                 .addOption(value("npcs", "N", "NPCs in the world, each on a random free tile; they sleep until a player "
                         + "sees them (default " + d.npcs + ")"))
                 .addOption(value("wall-density", "F", "share of wall tiles in the generated map, 0..0.25; every free "
@@ -54,6 +54,17 @@ final class ServerCommand {
                         + d.npcRespawnMs + ")"))
                 .addOption(value("idle-timeout-ms", "MS", "close a client that sends nothing for this long (default "
                         + d.idleTimeoutMs + ")"))
+                .addOption(value("login-timeout-ms", "MS", "close a connection that has not logged in MS after it "
+                        + "connected; traffic does not reset this (default " + d.loginTimeoutMs + ")"))
+                .addOption(value("max-connections-per-address", "N", "connections one remote address may hold; "
+                        + "more get SC_LOGIN_FAIL and a close; 0 = no cap; loopback is exempt unless --cap-loopback "
+                        + "(default " + d.maxConnectionsPerAddress + ")"))
+                .addOption(flag("cap-loopback", "apply --max-connections-per-address to 127.0.0.1 and ::1 too "
+                        + "(off by default: load tests and the course's stress test connect thousands from there)"))
+                .addOption(value("rate-limits", "SPEC", "per-session packet limits, burst/per second: 'on' = "
+                        + d.rateLimits + " (docs/PROTOCOL.md, Limits); a packet over its limit is dropped, a "
+                        + "session 5x over for 5 s is closed; 'off' for trusted load tools; or overrides such "
+                        + "as chat=20/4 (default on)"))
                 .addOption(value("seed", "N", "random seed for spawns and teleports (default " + d.seed + ")"))
                 .addOption(value("stats-interval-s", "S", "log a stats line every S seconds; 0 = never (default "
                         + d.statsIntervalS + ")"))
@@ -98,6 +109,13 @@ final class ServerCommand {
             config.npcActMs = longValue(cl, "npc-act-ms", config.npcActMs);
             config.npcKinds = cl.getOptionValue("npc-kinds", config.npcKinds);
             config.idleTimeoutMs = longValue(cl, "idle-timeout-ms", config.idleTimeoutMs);
+            config.loginTimeoutMs = longValue(cl, "login-timeout-ms", config.loginTimeoutMs);
+            config.maxConnectionsPerAddress = intValue(cl, "max-connections-per-address",
+                    config.maxConnectionsPerAddress);
+            config.capLoopback = cl.hasOption("cap-loopback");
+            if (cl.hasOption("rate-limits")) {
+                config.rateLimits = gameport.game.RateLimits.parse(cl.getOptionValue("rate-limits"));
+            }
             config.seed = longValue(cl, "seed", config.seed);
             config.statsIntervalS = intValue(cl, "stats-interval-s", config.statsIntervalS);
             config.maxPendingBytes = intValue(cl, "max-pending-bytes", config.maxPendingBytes);

@@ -10,6 +10,12 @@ final class ClientSession {
     final long number;
     final long handle;
     final String peer;
+    /** The peer's address without its port: what the per-address cap counts. */
+    final String address;
+    /** The peer is this machine (127.0.0.0/8 or ::1): exempt from the per-address cap by default. */
+    final boolean loopback;
+    final long acceptedAt;
+    final SessionLimits limits;
     Player player;
     /** Who logged in on this session, kept after the player left so the close is logged by name. */
     Player loggedInAs;
@@ -29,11 +35,18 @@ final class ClientSession {
     /** When its held bytes started waiting, or NOT_HELD (Outboxes). */
     long heldSince = NOT_HELD;
 
-    ClientSession(long number, long handle, String peer, long now) {
+    ClientSession(long number, long handle, String peer, long now, SessionLimits limits) {
         this.number = number;
         this.handle = handle;
         this.peer = peer;
+        // "ip:port", "[ipv6]:port" (native) or "ipv6:port" (NIO): the port is after the last ':'.
+        int colon = peer.lastIndexOf(':');
+        String a = colon > 0 ? peer.substring(0, colon) : peer;
+        this.address = a.startsWith("[") && a.endsWith("]") ? a.substring(1, a.length() - 1) : a;
+        this.loopback = address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1");
+        this.acceptedAt = now;
         this.lastReceiveNanos = now;
+        this.limits = limits;
     }
 
     /** Reserves {@code size} bytes at the end of the outbox and returns their offset. */

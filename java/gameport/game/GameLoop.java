@@ -1,6 +1,5 @@
 package gameport.game;
 
-import static gameport.protocol.Protocol.*;
 import static gameport.ring.RingDescriptor.*;
 
 import gameport.engine.Engine;
@@ -8,18 +7,24 @@ import gameport.ring.CloseReason;
 import gameport.ring.ManyToOneRing;
 import gameport.server.ServerConfig;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The one game thread: drains engine events in batches, applies the rules, and at the end of each
- * batch flushes every touched session's packets into the request ring once. All game state is
- * confined to this thread, so nothing here locks.
+ * The one game thread's rounds: take a batch of engine events, run the timers, close sessions
+ * past their deadlines, flush every touched session's packets into the request ring once, then
+ * hand the round to the engine ({@link Engine#endRound}). All game state is confined to this
+ * thread, so nothing here locks. Who may do what is {@link Admission}'s job, the rules are
+ * {@link World}'s, when output leaves is {@link Outboxes}'.
+ *
+ * <p>Containment: a failure while handling one session's event closes that session (reason
+ * {@code internal error}; each distinct failure's stack trace is logged once) and the round goes
+ * on; a failing NPC timer is logged the same way. Only a failure outside that (the engine, the
+ * loop itself) ends the thread, and {@code onFatal} stops the server.
  */
 public final class GameLoop implements Runnable {
     private static final Logger LOG = Logger.getLogger("gameport.game");
@@ -44,28 +49,29 @@ public final class GameLoop implements Runnable {
      */
     private static final long MAX_TIMER_TICK_NANOS = 5_000_000L;
     private final TimerWheel timers;
-    private final TimerWheel.Expired onTimer;
-    private final long idleTimeoutNanos;
-    private final long idleCheckNanos;
+    private final TimerWheel.Expired onTimer = this::onTimer;
+    private final long deadlineCheckNanos;
     private final long statsIntervalNanos;
     private final ManyToOneRing.RecordHandler onEvent = this::onEvent;
     private volatile boolean running = true;
+    /** After stop(): how long the last CLOSE requests may wait for room in the request ring. */
+    private static final long SHUTDOWN_HANDOFF_NANOS = 2_000_000_000L;
+    private long handoffDeadline;
 
-    private ClientSession[] bySlot = new ClientSession[1024];
-    private ClientSession[] live = new ClientSession[1024];
-    private int liveCount;
-    private byte[] scratch = new byte[MAX_CLIENT_PACKET];
+    private final Sessions sessions = new Sessions();
+    private final Admission admission;
+    private final GameStats stats = new GameStats();
+    private final SessionLog sessionLog = new SessionLog(LOG);
+    /** Failures whose stack trace was logged (class and throwing frame), bounded. */
+    private final Set<String> failuresLogged = new HashSet<>();
+    private static final int MAX_FAILURES_REMEMBERED = 1000;
     private long now;
     /** Connections ever accepted: numbers sessions for people reading the log. */
     private long connections;
 
-    private long nextIdleCheck;
+    private long nextDeadlineCheck;
     private long nextStats;
     private long statsStart;
-    private long busyNanos;
-    private long packetsIn;
-    private long lastWakeUps;
-    private long lastNpcMoves;
 
     /** @param onFatal told if the game thread dies, so the server stops instead of idling */
     public GameLoop(Engine engine, ServerConfig config, GameMap map, GameTimings timings, Consumer<Throwable> onFatal) {
@@ -79,9 +85,11 @@ public final class GameLoop implements Runnable {
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
         this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers);
-        this.onTimer = world::onTimer;
-        this.idleTimeoutNanos = config.idleTimeoutMs * 1_000_000L;
-        this.idleCheckNanos = Math.min(1_000_000_000L, Math.max(1_000_000L, idleTimeoutNanos / 4));
+        this.admission = new Admission(world, outboxes, stats, sessionLog, this::close, config.rateLimits,
+                config.maxConnectionsPerAddress, config.capLoopback, config.loginTimeoutMs, config.idleTimeoutMs,
+                config.packetHook);
+        long shortest = Math.min(config.idleTimeoutMs, config.loginTimeoutMs) * 1_000_000L;
+        this.deadlineCheckNanos = Math.min(1_000_000_000L, Math.max(1_000_000L, shortest / 4));
         this.statsIntervalNanos = config.statsIntervalS * 1_000_000_000L;
     }
 
@@ -92,7 +100,7 @@ public final class GameLoop implements Runnable {
     @Override
     public void run() {
         now = System.nanoTime();
-        nextIdleCheck = now + idleCheckNanos;
+        nextDeadlineCheck = now + deadlineCheckNanos;
         statsStart = now;
         nextStats = statsIntervalNanos > 0 ? now + statsIntervalNanos : Long.MAX_VALUE;
         try {
@@ -102,8 +110,9 @@ public final class GameLoop implements Runnable {
                 world.now = start;
                 int fromRing = events.read(onEvent, BATCH);
                 int handled = fromRing + timers.expire(start, onTimer);
-                if (now >= nextIdleCheck) {
-                    closeIdleSessions();
+                if (now >= nextDeadlineCheck) {
+                    nextDeadlineCheck = now + deadlineCheckNanos;
+                    admission.checkDeadlines(sessions, now);
                 }
                 flush();
                 if (handled > 0) {
@@ -111,21 +120,22 @@ public final class GameLoop implements Runnable {
                 }
                 long end = System.nanoTime();
                 if (handled > 0) {
-                    busyNanos += end - start;
+                    stats.busyNanos += end - start;
                 }
                 if (end >= nextStats) {
                     logStats(end);
                 }
                 long sleep = 0;
                 if (fromRing < BATCH) { // else the ring holds more: the next round starts at once
-                    long wakeAt = Math.min(Math.min(nextIdleCheck, nextStats),
+                    long wakeAt = Math.min(Math.min(nextDeadlineCheck, nextStats),
                             Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()));
                     sleep = Math.max(0, Math.min(MAX_SLEEP_NANOS, wakeAt - end));
                 }
                 engine.endRound(sleep);
             }
+            closeEveryone();
         } catch (Stopping s) {
-            // stop() while waiting for room in the request ring: nothing left to deliver
+            // stop() while waiting for room in the request ring: the engine's close ends the rest
         } catch (Throwable t) {
             LOG.log(Level.SEVERE, "game thread failed", t);
             onFatal.accept(t);
@@ -136,43 +146,98 @@ public final class GameLoop implements Runnable {
         }
     }
 
+    /**
+     * The server stops: every session gets a graceful close (what is queued for it is delivered,
+     * then FIN); the engine's close then waits, bounded, for those closes to finish.
+     */
+    private void closeEveryone() {
+        for (int i = sessions.count() - 1; i >= 0; i--) {
+            ClientSession s = sessions.at(i);
+            if (!s.closing) {
+                close(s, CloseReason.SERVER_SHUTDOWN, "server shutdown");
+            }
+        }
+        flush();
+        engine.endRound(0);
+    }
+
     private void onEvent(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
         long start = System.nanoTime();
         timings.recordDwell(start - timestamp);
-        dispatch(type, handle, buffer, offset, length);
+        try {
+            dispatch(type, handle, buffer, offset, length);
+        } catch (Stopping s) {
+            throw s;
+        } catch (RuntimeException | StackOverflowError e) {
+            contain(handle, e);
+        } finally {
+            outboxes.actor = null;
+        }
         timings.recordHandling(System.nanoTime() - start);
     }
 
+    /** One session's event failed: that session goes, the rest of the world goes on. */
+    private void contain(long handle, Throwable e) {
+        stats.internalError();
+        ClientSession s = sessions.find(handle);
+        String who = s != null ? s.describe() : "session handle " + handle;
+        logFailure("handling an event of " + who + "; that session is closed", e);
+        if (s == null || s.closing) {
+            return;
+        }
+        try {
+            close(s, CloseReason.INTERNAL_ERROR, "internal error: " + e);
+        } catch (RuntimeException again) {
+            // The world could not even take the player out: still end the connection.
+            logFailure("closing " + who + " after an internal error", again);
+            s.closing = true;
+            s.player = null;
+            requestClose(s, CloseReason.INTERNAL_ERROR, "internal error: " + e);
+        }
+    }
+
+    private void onTimer(int handle, int kind, int target) {
+        try {
+            world.onTimer(handle, kind, target);
+        } catch (RuntimeException | StackOverflowError e) {
+            stats.internalError();
+            logFailure("running NPC timer " + kind + " of NPC index " + target + "; the world goes on", e);
+        }
+    }
+
+    /** The first time a failure (its class and where it was thrown) happens, its stack trace; after, one line. */
+    private void logFailure(String what, Throwable e) {
+        StackTraceElement[] trace = e.getStackTrace();
+        String key = e.getClass().getName() + (trace.length > 0 ? " at " + trace[0] : "");
+        if (failuresLogged.size() < MAX_FAILURES_REMEMBERED && failuresLogged.add(key)) {
+            LOG.log(Level.SEVERE, "internal error " + what + " (the stack trace of each distinct failure is "
+                    + "logged once)", e);
+        } else {
+            sessionLog.info(now, "internal error " + what + ": " + key + " (stack trace logged before)");
+        }
+    }
+
     private void dispatch(int type, long handle, ByteBuffer buffer, int offset, int length) {
-        int slot = slotOf(handle);
         switch (type) {
             case EVENT_ACCEPTED: {
-                ClientSession s = new ClientSession(++connections, handle, text(buffer, offset, length), now);
-                if (slot >= bySlot.length) {
-                    bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));
-                }
-                bySlot[slot] = s;
-                if (liveCount == live.length) {
-                    live = Arrays.copyOf(live, liveCount * 2);
-                }
-                s.liveIndex = liveCount;
-                live[liveCount++] = s;
+                ClientSession s = new ClientSession(++connections, handle, text(buffer, offset, length), now,
+                        admission.limitsFor(now));
+                admission.accepted(s, sessions.add(s));
                 break;
             }
             case EVENT_PACKET: {
-                ClientSession s = bySlot[slot];
-                if (s != null && s.handle == handle && !s.closing) {
-                    packetsIn++;
+                ClientSession s = sessions.find(handle);
+                if (s != null && !s.closing) {
+                    stats.packetsIn++;
                     s.lastReceiveNanos = now;
                     outboxes.actor = s;
-                    onPacket(s, buffer, offset, length);
-                    outboxes.actor = null;
+                    admission.onPacket(s, buffer, offset, length, now);
                 }
                 break;
             }
             case EVENT_CLOSED: {
-                ClientSession s = bySlot[slot];
-                if (s != null && s.handle == handle) {
+                ClientSession s = sessions.find(handle);
+                if (s != null) {
                     onClosed(s, CloseReason.of(buffer.getInt(offset)), text(buffer, offset + 4, length - 4));
                 }
                 break;
@@ -182,107 +247,28 @@ public final class GameLoop implements Runnable {
         }
     }
 
-    private void onPacket(ClientSession s, ByteBuffer b, int at, int length) {
-        int type = b.get(at + 2) & 0xFF;
-        Player p = s.player;
-        if (p == null) {
-            if (type != CS_LOGIN) {
-                close(s, CloseReason.PROTOCOL_ERROR, clientTypeName(type) + " before login");
-                return;
-            }
-            login(s, b, at + HEADER_SIZE);
-            return;
-        }
-        switch (type) {
-            case CS_MOVE:
-                world.move(p, b.get(at + 3) & 0xFF, b.get(at + 4) & 0xFF | (b.get(at + 5) & 0xFF) << 8
-                        | (b.get(at + 6) & 0xFF) << 16 | (b.get(at + 7) & 0xFF) << 24);
-                break;
-            case CS_CHAT:
-                b.get(at + HEADER_SIZE, scratch, 0, length - HEADER_SIZE);
-                world.chat(p, scratch, 0, length - HEADER_SIZE);
-                break;
-            case CS_TELEPORT:
-                world.teleport(p);
-                break;
-            case CS_ATTACK:
-                world.attack(p);
-                break;
-            case CS_LOGOUT:
-                close(s, CloseReason.LOGOUT, "logout");
-                break;
-            case CS_LOGIN:
-                close(s, CloseReason.PROTOCOL_ERROR, "CS_LOGIN after login");
-                break;
-            default:
-                // The engine's header check lets only known types through.
-                close(s, CloseReason.PROTOCOL_ERROR, "unexpected packet " + clientTypeName(type));
-        }
-    }
-
-    private void login(ClientSession s, ByteBuffer b, int at) {
-        byte[] wire = new byte[NAME_SIZE];
-        b.get(at, wire);
-        int length = 0;
-        while (length < NAME_SIZE && wire[length] != 0) {
-            length++;
-        }
-        String name = validName(wire, length);
-        int result;
-        if (name == null) {
-            result = LOGIN_FAIL_INVALID_NAME;
-        } else {
-            Arrays.fill(wire, length, NAME_SIZE, (byte) 0);
-            result = world.login(s, name, wire);
-        }
-        if (result != 0) {
-            Packets.loginFail(outboxes.touch(s), result);
-        }
-    }
-
-    /** The name if it is 1..20 bytes of UTF-8 without control characters, else null. */
-    private static String validName(byte[] wire, int length) {
-        if (length == 0) {
-            return null;
-        }
-        String name;
-        try {
-            name = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(wire, 0, length)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (Character.isISOControl(name.charAt(i))) {
-                return null;
-            }
-        }
-        return name;
-    }
-
     private void onClosed(ClientSession s, CloseReason reason, String text) {
+        stats.closed(reason);
+        String line = s.describe() + " closed (" + reason.label + "): " + text;
+        if (reason.abnormal) {
+            sessionLog.info(now, line);
+        } else {
+            sessionLog.fine(line);
+        }
+        // Out of the table first: if the world fails to let the player go, the session is still gone.
+        sessions.remove(s);
+        // Packets already produced for it this batch are dropped with it: the socket is gone.
+        s.outLength = 0;
         Player p = s.player;
-        String who = s.describe();
         if (p != null) {
             world.leave(p);
         }
-        if (reason.abnormal) {
-            LOG.info(who + " closed (" + reason.label + "): " + text);
-        } else if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine(who + " closed (" + reason.label + "): " + text);
-        }
-        bySlot[slotOf(s.handle)] = null;
-        ClientSession last = live[--liveCount];
-        live[s.liveIndex] = last;
-        last.liveIndex = s.liveIndex;
-        live[liveCount] = null;
-        // Packets already produced for it this batch are dropped with it: the socket is gone.
-        s.outLength = 0;
     }
 
-    /** Asks the engine to close {@code s} after what was produced for it so far. */
+    /**
+     * Asks the engine to close {@code s}: gracefully (what was produced for it so far is
+     * delivered, then FIN) or, for an abortive reason, at once (CloseReason).
+     */
     private void close(ClientSession s, CloseReason reason, String text) {
         if (s.closing) {
             return;
@@ -292,23 +278,19 @@ public final class GameLoop implements Runnable {
             world.leave(s.player); // viewers see it go now, not when the socket is gone
         }
         if (s.outLength > 0) {
-            sendOutbox(s);
+            if (reason.abortive) {
+                s.outLength = 0; // the engine would drop it anyway
+            } else {
+                sendOutbox(s);
+            }
         }
+        requestClose(s, reason, text);
+    }
+
+    private void requestClose(ClientSession s, CloseReason reason, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         while (!requests.writeWithCode(REQUEST_CLOSE, s.handle, reason.code, bytes)) {
             waitForRequestSpace();
-        }
-    }
-
-    private void closeIdleSessions() {
-        nextIdleCheck = now + idleCheckNanos;
-        long deadline = now - idleTimeoutNanos;
-        for (int i = 0; i < liveCount; i++) {
-            ClientSession s = live[i];
-            if (s.lastReceiveNanos < deadline && !s.closing) {
-                close(s, CloseReason.IDLE_TIMEOUT,
-                        "idle timeout: nothing received for " + idleTimeoutNanos / 1_000_000 + " ms");
-            }
         }
     }
 
@@ -332,10 +314,18 @@ public final class GameLoop implements Runnable {
         }
     }
 
-    /** Backpressure: the I/O side is behind; let it take what is in the ring. */
+    /**
+     * Backpressure: the I/O side is behind; let it take what is in the ring. After stop() this
+     * waits at most SHUTDOWN_HANDOFF_NANOS in all, so a stuck engine cannot hold the stop.
+     */
     private void waitForRequestSpace() {
         if (!running) {
-            throw new Stopping();
+            long t = System.nanoTime();
+            if (handoffDeadline == 0) {
+                handoffDeadline = t + SHUTDOWN_HANDOFF_NANOS;
+            } else if (t - handoffDeadline > 0) {
+                throw new Stopping();
+            }
         }
         engine.requestsFull();
     }
@@ -372,17 +362,8 @@ public final class GameLoop implements Runnable {
     }
 
     private void logStats(long end) {
-        double seconds = (end - statsStart) / 1e9;
-        LOG.info(String.format("stats: sessions=%d players=%d in=%.0f/s out=%.0f/s busy=%.1f%% "
-                        + "npc wake-ups=%.0f/s npc moves=%.0f/s timers=%d",
-                liveCount, world.online(), packetsIn / seconds, outboxes.packetsOut / seconds,
-                100.0 * busyNanos / (end - statsStart), (world.npcWakeUps - lastWakeUps) / seconds,
-                (world.npcMoves - lastNpcMoves) / seconds, timers.size()));
-        lastWakeUps = world.npcWakeUps;
-        lastNpcMoves = world.npcMoves;
-        packetsIn = 0;
+        stats.log(statsStart, end, sessions.count(), world, outboxes.packetsOut, timers.size());
         outboxes.packetsOut = 0;
-        busyNanos = 0;
         statsStart = end;
         nextStats = end + statsIntervalNanos;
     }

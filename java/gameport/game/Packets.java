@@ -20,9 +20,8 @@ final class Packets {
         i16(b, at, y);
     }
 
-    static void loginFail(ClientSession s, int reason) {
-        int at = header(s, SC_LOGIN_FAIL_SIZE, SC_LOGIN_FAIL);
-        s.out[at] = (byte) reason;
+    static void loginFail(ClientSession s) {
+        header(s, SC_LOGIN_FAIL_SIZE, SC_LOGIN_FAIL);
     }
 
     static void addPlayer(ClientSession s, Player o, int x, int y) {

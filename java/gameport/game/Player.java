@@ -5,7 +5,10 @@ final class Player {
     static final int BASE_HP = 100;
 
     final int id;
+    /** The name as the player typed it (NFC). */
     final String name;
+    /** Its uniqueness key in the {@link Roster} (NamePolicy.key). */
+    final String nameKey;
     /** The name as it goes on the wire: 20 bytes, NUL-padded. */
     final byte[] wireName;
     final ClientSession session;
@@ -16,9 +19,10 @@ final class Player {
     int exp;
     int level = 1;
 
-    Player(int id, String name, byte[] wireName, ClientSession session) {
+    Player(int id, String name, String nameKey, byte[] wireName, ClientSession session) {
         this.id = id;
         this.name = name;
+        this.nameKey = nameKey;
         this.wireName = wireName;
         this.session = session;
     }

@@ -3,8 +3,6 @@ package gameport.game;
 import static gameport.protocol.Protocol.*;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -30,7 +28,7 @@ final class World {
     private final int[] freeIds;
     private int freeHead;
     private int freeCount;
-    private final Map<String, Player> byName = new HashMap<>();
+    private final Roster roster = new Roster();
     /** Positions of every object, by id: players in [0, maxUsers), NPCs after. */
     private final int[] xs;
     private final int[] ys;
@@ -92,28 +90,40 @@ final class World {
         return npcs.count;
     }
 
-    /** Returns 0 on success or a SC_LOGIN_FAIL reason; on success the player is in the world. */
-    int login(ClientSession s, String name, byte[] wireName) {
-        if (byName.containsKey(name)) {
-            return LOGIN_FAIL_NAME_IN_USE;
+    /** Why a login is refused; null = the player is in the world. */
+    enum Refusal {
+        NAME_IN_USE("name in use"),
+        SERVER_FULL("server full");
+
+        final String label;
+
+        Refusal(String label) {
+            this.label = label;
+        }
+    }
+
+    /** Puts a player named {@code name} (valid, NFC) in the world, or says why not. */
+    Refusal login(ClientSession s, String name, String nameKey, byte[] wireName) {
+        if (roster.taken(nameKey)) {
+            return Refusal.NAME_IN_USE;
         }
         if (freeCount == 0) {
-            return LOGIN_FAIL_SERVER_FULL;
+            return Refusal.SERVER_FULL;
         }
         // Ids are reused oldest-freed first, which keeps a freed id idle as long as possible.
         int id = freeIds[freeHead];
         freeHead = (freeHead + 1) % maxUsers;
         freeCount--;
-        Player p = new Player(id, name, wireName, s);
+        Player p = new Player(id, name, nameKey, wireName, s);
         placeOnFreeTile(id);
         players[id] = p;
-        byName.put(name, p);
+        roster.add(p);
         s.player = p;
         s.loggedInAs = p;
         Packets.loginInfo(outboxes.touch(s), p, xs[id], ys[id]);
         grid.add(id);
         enterViews(p);
-        return 0;
+        return null;
     }
 
     void move(Player p, int direction, int moveTime) {
@@ -153,7 +163,7 @@ final class World {
     void leave(Player p) {
         clearView(p, false);
         grid.remove(p.id);
-        byName.remove(p.name);
+        roster.remove(p);
         players[p.id] = null;
         freeIds[(freeHead + freeCount) % maxUsers] = p.id;
         freeCount++;

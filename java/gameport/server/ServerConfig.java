@@ -1,5 +1,8 @@
 package gameport.server;
 
+import gameport.game.PacketHook;
+import gameport.game.RateLimits;
+
 /** Everything the server can be told on its command line, with the defaults --help prints. */
 public final class ServerConfig {
     public String engine = "auto";
@@ -29,6 +32,16 @@ public final class ServerConfig {
     /** NPC kinds that spawn (1 slime: wanders; 2 orc and 3 troll: chase and hit), mixed 6:3:1. */
     public String npcKinds = "1,2,3";
     public long idleTimeoutMs = 60_000;
+    /** A connection that has not logged in this long after it connected is closed; traffic does not reset it. */
+    public long loginTimeoutMs = 10_000;
+    /** Connections one remote address may hold; 0 = no cap. */
+    public int maxConnectionsPerAddress = 32;
+    /** Apply the per-address cap to loopback too (load tests connect thousands from there). */
+    public boolean capLoopback;
+    /** Per-session packet limits (docs/PROTOCOL.md, "Limits"). */
+    public RateLimits rateLimits = RateLimits.DEFAULTS;
+    /** Tests only (no flag): called before each packet of a logged-in player is applied. */
+    public PacketHook packetHook;
     public long seed = 1;
     public int statsIntervalS = 10;
     /** Bytes queued for one client beyond which it is closed as a slow consumer. */
@@ -67,6 +80,11 @@ public final class ServerConfig {
         return kinds;
     }
     public ServerConfig idleTimeoutMs(long v) { idleTimeoutMs = v; return this; }
+    public ServerConfig loginTimeoutMs(long v) { loginTimeoutMs = v; return this; }
+    public ServerConfig maxConnectionsPerAddress(int v) { maxConnectionsPerAddress = v; return this; }
+    public ServerConfig capLoopback(boolean v) { capLoopback = v; return this; }
+    public ServerConfig rateLimits(String spec) { rateLimits = RateLimits.parse(spec); return this; }
+    public ServerConfig packetHook(PacketHook v) { packetHook = v; return this; }
     public ServerConfig seed(long v) { seed = v; return this; }
     public ServerConfig statsIntervalS(int v) { statsIntervalS = v; return this; }
     public ServerConfig maxPendingBytes(int v) { maxPendingBytes = v; return this; }
@@ -88,6 +106,8 @@ public final class ServerConfig {
             require(k >= 1 && k <= 3, "--npc-kinds must list kinds 1..3, e.g. 1,2,3");
         }
         require(idleTimeoutMs >= 1 && idleTimeoutMs <= 1_000_000_000L, "--idle-timeout-ms must be 1..1000000000");
+        require(loginTimeoutMs >= 1 && loginTimeoutMs <= 1_000_000_000L, "--login-timeout-ms must be 1..1000000000");
+        require(maxConnectionsPerAddress >= 0, "--max-connections-per-address must be >= 0 (0 = no cap)");
         require(statsIntervalS >= 0, "--stats-interval-s must be >= 0 (0 = off)");
         require(maxPendingBytes >= 4096, "--max-pending-bytes must be >= 4096");
         require(engine.equals("auto") || engine.equals("java") || engine.equals("native"),

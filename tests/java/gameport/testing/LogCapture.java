@@ -46,6 +46,23 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return out;
     }
 
+    /** Waits up to 3 s for a line about {@code c} that contains {@code text}, and returns it. */
+    public String awaitLineAbout(TestClient c, String text) {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (true) {
+            for (String l : linesAbout(c)) {
+                if (l.contains(text)) {
+                    return l;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no log line about " + c.label() + " (peer 127.0.0.1:"
+                        + c.socket().getLocalPort() + ") containing '" + text + "'; lines about it: " + linesAbout(c));
+            }
+            TestClient.sleep(10);
+        }
+    }
+
     /**
      * PROTOCOL.md: a protocol error is logged as one line with the session id, peer address and
      * reason. Waits (the line may come just after the close) and checks there is exactly one.
