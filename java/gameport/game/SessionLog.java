@@ -11,7 +11,7 @@ import java.util.logging.Logger;
  * Game thread only.
  */
 final class SessionLog {
-    static final int PER_SECOND = 20;
+    static final int PER_SECOND = 50;
     private static final long SECOND = 1_000_000_000L;
 
     private final Logger log;

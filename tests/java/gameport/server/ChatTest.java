@@ -97,7 +97,7 @@ class ChatTest {
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void manyChatsArriveInOrder(String engine) throws Exception {
-        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(1).height(1).rateLimits("off"))) {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(1).height(1))) {
             TestClient a = f.login("alice");
             TestClient b = f.login("bob");
             b.sync();

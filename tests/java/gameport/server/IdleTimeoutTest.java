@@ -82,9 +82,7 @@ class IdleTimeoutTest {
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void clientThatKeepsSendingIsNotClosed(String engine) throws Exception {
-        // Chats faster than the chat limit (2/s): that is not what this test is about.
-        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(1).height(1).viewRange(7)
-                .idleTimeoutMs(IDLE_MS).rateLimits("off"))) {
+        try (ServerFixture f = server(engine, 1)) {
             TestClient mover = f.login("mover");
             TestClient chatter = f.login("chatter");
             long end = System.nanoTime() + Duration.ofMillis(IDLE_MS * 4).toNanos();

@@ -67,7 +67,7 @@ class MoveTest {
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void pipelinedMovesAreEchoedInOrder(String engine) throws Exception {
-        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(6).height(6).rateLimits("off"))) {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(6).height(6))) {
             TestClient c = f.login("runner");
             Random rnd = new Random(7);
             List<Long> sent = new ArrayList<>();

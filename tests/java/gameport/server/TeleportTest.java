@@ -35,7 +35,7 @@ class TeleportTest {
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void teleportLandsInsideTheMapAndSpreadsPlayers(String engine) throws Exception {
-        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(2000).height(2000).rateLimits("off"))) {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(2000).height(2000))) {
             TestClient c = f.login("jumper");
             Set<Long> spots = new HashSet<>();
             for (int i = 0; i < 30; i++) {
@@ -60,7 +60,7 @@ class TeleportTest {
     @MethodSource("gameport.testing.Engines#all")
     void teleportAwayOnABigMapRemovesFromViewers(String engine) throws Exception {
         int r = 3;
-        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(1000).height(1000).viewRange(r).rateLimits("off"))) {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(1000).height(1000).viewRange(r))) {
             TestClient a = f.login("alice");
             TestClient b = f.login("bob");
             b.walkTo(a.x(), Math.max(0, a.y() - 1));
