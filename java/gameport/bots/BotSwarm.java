@@ -161,10 +161,12 @@ public final class BotSwarm {
             if (span != null) {
                 span.add(interval);
                 if (tick / SECOND % config.intervalS == 0) {
+                    // A span that began in the warm-up is a warm-up span (measuring starts at its end).
+                    boolean warm = tick - config.intervalS * SECOND < measureStart;
                     // unanswered: every move sent and not (yet) echoed, the ones in flight included.
                     out.printf("interval t=%ds%s seconds=%d moves=%d echoes=%d unanswered=%d churned=%d connected=%d "
                                     + "loggedIn=%d errors=%d p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms%n",
-                            tick / SECOND, measuring ? "" : " (warm-up)", config.intervalS, moves - spanMoves,
+                            tick / SECOND, warm ? " (warm-up)" : "", config.intervalS, moves - spanMoves,
                             echoes - spanEchoes, moves - echoes - stats.shedMoves.get(), stats.churned.get(),
                             stats.connected.get(), stats.loggedIn.get(), stats.errors.get(),
                             span.getValueAtPercentile(50) / 1000.0, span.getValueAtPercentile(90) / 1000.0,
