@@ -31,6 +31,9 @@ final class Bot {
     boolean dead;
     /** Closed on purpose (ramp mode shedding load), not an error. */
     boolean shed;
+    /** Churn: sends no more moves and leaves once its moves are answered or at {@link #leaveMicros}. */
+    boolean leaving;
+    long leaveMicros;
     long movesSent;
     long echoes;
     /** Intended time of the next move, in swarm microseconds. */

@@ -21,6 +21,13 @@ public final class BotConfig {
     public int rampStep;
     /** Ramp mode: judge the p99 delay of the last this many seconds. */
     public int rampWindowS = 1;
+    /**
+     * Churn: this percentage of the bots leaves and is replaced by a new bot (a new connection and
+     * login) per minute of the measured phase, spread evenly over the minute; 0 = none.
+     */
+    public double churnPct;
+    /** Every this many seconds an "interval" line with that span's counts and delays; 0 = none. */
+    public int intervalS;
 
     public void validate() {
         require(clients >= 1, "--clients must be >= 1");
@@ -33,6 +40,8 @@ public final class BotConfig {
         require(rampStart >= 1, "--ramp-start must be >= 1");
         require(rampStep >= 0, "--ramp-step must be >= 0");
         require(rampWindowS >= 1 && rampWindowS <= 60, "--ramp-window-s must be 1..60");
+        require(churnPct >= 0 && churnPct <= 100, "--churn-pct must be 0..100");
+        require(intervalS >= 0, "--interval-s must be >= 0");
         require(port >= 1 && port <= 65535, "--port must be 1..65535");
         require(namePrefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 9 <= 20,
                 "--name-prefix must be at most 11 bytes of UTF-8 (names are 20 bytes)");

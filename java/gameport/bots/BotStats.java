@@ -17,6 +17,8 @@ final class BotStats {
     final AtomicLong errors = new AtomicLong();
     /** Moves of bots closed on purpose (ramp mode) that were still unanswered: not lost. */
     final AtomicLong shedMoves = new AtomicLong();
+    /** Bots that left on purpose (churn) and were replaced. */
+    final AtomicLong churned = new AtomicLong();
     final AtomicLongArray packetsByType = new AtomicLongArray(256);
 
     /** Accumulates every interval taken from {@link #delay} since the measured phase began. */

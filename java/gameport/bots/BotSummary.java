@@ -13,13 +13,15 @@ public final class BotSummary {
     public final long shedMoves;
     public final long movesMeasured;
     public final long errors;
+    /** Bots that left on purpose (--churn-pct) and were replaced. */
+    public final long churned;
     public final Histogram delay;
     public final long[] packetsByType;
     /** Ramp mode: the largest number of bots that held p99 under the limit; -1 otherwise. */
     public final int sustained;
 
     BotSummary(BotConfig config, long movesSent, long echoes, long shedMoves, long movesMeasured, long errors,
-               Histogram delay, long[] packetsByType, int sustained) {
+               long churned, Histogram delay, long[] packetsByType, int sustained) {
         this.config = config;
         this.movesSent = movesSent;
         this.echoes = echoes;
@@ -27,6 +29,7 @@ public final class BotSummary {
         this.sustained = sustained;
         this.movesMeasured = movesMeasured;
         this.errors = errors;
+        this.churned = churned;
         this.delay = delay;
         this.packetsByType = packetsByType;
     }
@@ -36,7 +39,8 @@ public final class BotSummary {
     }
 
     public void print(PrintStream out) {
-        out.printf("summary: moves sent=%d echoes=%d lost=%d errors=%d%s%n", movesSent, echoes, lost(), errors,
+        out.printf("summary: moves sent=%d echoes=%d lost=%d errors=%d%s%s%n", movesSent, echoes, lost(), errors,
+                churned > 0 ? " churned=" + churned : "",
                 shedMoves > 0 ? " (unanswered moves of bots shed on purpose: " + shedMoves + ")" : "");
         out.printf("delay (measured phase, %d samples): p50=%.3fms p90=%.3fms p99=%.3fms p99.9=%.3fms max=%.3fms%n",
                 delay.getTotalCount(), ms(50), ms(90), ms(99), ms(99.9), delay.getMaxValue() / 1000.0);
@@ -61,6 +65,7 @@ public final class BotSummary {
           .append(",\"echoes\":").append(echoes)
           .append(",\"lost\":").append(lost())
           .append(",\"errors\":").append(errors)
+          .append(",\"churned\":").append(churned)
           .append(",\"movesMeasured\":").append(movesMeasured)
           .append(",\"delayMs\":{\"samples\":").append(delay.getTotalCount())
           .append(",\"p50\":").append(ms(50)).append(",\"p90\":").append(ms(90))

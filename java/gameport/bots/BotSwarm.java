@@ -14,6 +14,12 @@ import org.HdrHistogram.Histogram;
  * that held under the limit. The warm-up holds the starting number before ramping begins.
  * {@code --ramp-step N} adds a fixed N a second instead of the adaptive steps, and
  * {@code --ramp-window-s S} judges the p99 of the last S seconds instead of the last one.
+ *
+ * <p>{@code --churn-pct P}: during the measured phase P% of the bots a minute leave and are
+ * replaced (new connection, new name, new login), spread evenly over the minute (a few each
+ * second, never a wave). {@code --interval-s S}: every S seconds (warm-up included) an "interval"
+ * line with that span's moves, echoes and delay percentiles, for tools that sample slower than
+ * the progress lines (tools/soak).
  */
 public final class BotSwarm {
     private static final long SECOND = 1_000_000;
@@ -80,6 +86,11 @@ public final class BotSwarm {
         int sustained = 0;
         int previousGood = -1;
         int ceiling = Integer.MAX_VALUE;
+        double churnOwed = 0;
+        int churnNext = 0;
+        Histogram span = config.intervalS > 0 ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
+        long spanMoves = 0;
+        long spanEchoes = 0;
         for (long tick = SECOND; tick <= measureEnd; tick += SECOND) {
             sleepUntil(tick);
             interval = stats.delay.getIntervalHistogram(interval);
@@ -114,6 +125,13 @@ public final class BotSwarm {
                 judged = window.getValueAtPercentile(99);
                 judgedCount = window.getTotalCount();
             }
+            if (config.churnPct > 0 && measuring && tick > measureStart) {
+                churnOwed += currentTarget() * config.churnPct / 100.0 / 60.0;
+                for (int n = (int) churnOwed; n > 0; n--, churnOwed--) {
+                    workers[churnNext].churnRequests.incrementAndGet();
+                    churnNext = (churnNext + 1) % workers.length;
+                }
+            }
             int shownTarget = target;
             if (ramp && measuring) {
                 boolean good = judged < config.rampUntilMs * 1000L && judgedCount > 0
@@ -132,13 +150,32 @@ public final class BotSwarm {
             }
             // Ramp mode: target = the bots this second was run with, sustained = the largest
             // count sustained so far (this second included).
-            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms%s max=%.2fms errors=%d%n",
+            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms%s max=%.2fms errors=%d%s%n",
                     tick / SECOND, measuring ? "" : " (warm-up)",
                     ramp ? "target=" + shownTarget + " sustained=" + sustained + " " : "",
                     stats.connected.get(), stats.loggedIn.get(), moves - lastMoves, echoes - lastEchoes,
                     interval.getValueAtPercentile(50) / 1000.0, p99 / 1000.0,
                     ramp && recent.length > 1 ? String.format(" p99(%ds)=%.2fms", recent.length, judged / 1000.0) : "",
-                    interval.getMaxValue() / 1000.0, stats.errors.get());
+                    interval.getMaxValue() / 1000.0, stats.errors.get(),
+                    config.churnPct > 0 ? " churned=" + stats.churned.get() : "");
+            if (span != null) {
+                span.add(interval);
+                if (tick / SECOND % config.intervalS == 0) {
+                    // A span that began in the warm-up is a warm-up span (measuring starts at its end).
+                    boolean warm = tick - config.intervalS * SECOND < measureStart;
+                    // unanswered: every move sent and not (yet) echoed, the ones in flight included.
+                    out.printf("interval t=%ds%s seconds=%d moves=%d echoes=%d unanswered=%d churned=%d connected=%d "
+                                    + "loggedIn=%d errors=%d p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms%n",
+                            tick / SECOND, warm ? " (warm-up)" : "", config.intervalS, moves - spanMoves,
+                            echoes - spanEchoes, moves - echoes - stats.shedMoves.get(), stats.churned.get(),
+                            stats.connected.get(), stats.loggedIn.get(), stats.errors.get(),
+                            span.getValueAtPercentile(50) / 1000.0, span.getValueAtPercentile(90) / 1000.0,
+                            span.getValueAtPercentile(99) / 1000.0, span.getMaxValue() / 1000.0);
+                    span.reset();
+                    spanMoves = moves;
+                    spanEchoes = echoes;
+                }
+            }
             lastMoves = moves;
             lastEchoes = echoes;
         }
@@ -165,7 +202,7 @@ public final class BotSwarm {
             byType[t] = stats.packetsByType.get(t);
         }
         return new BotSummary(config, stats.movesSent.get(), stats.echoes.get(), stats.shedMoves.get(),
-                movesInWindow, stats.errors.get(), stats.measured, byType, ramp ? sustained : -1);
+                movesInWindow, stats.errors.get(), stats.churned.get(), stats.measured, byType, ramp ? sustained : -1);
     }
 
     /**

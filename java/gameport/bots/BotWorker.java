@@ -11,6 +11,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,8 @@ final class BotWorker implements Runnable {
     private static final int OUT_QUEUE = 1024;
     /** Selects in one round at most (a select takes up to the JDK's batch of ready keys). */
     private static final int MAX_SELECTS_PER_ROUND = 8;
+    /** Churn: a leaving bot waits at most this long for its moves' echoes; unanswered ones are lost. */
+    static final long LEAVE_WAIT_MICROS = 5_000_000;
 
     private final BotConfig config;
     private final BotStats stats;
@@ -82,7 +85,12 @@ final class BotWorker implements Runnable {
     /** Bots in slots [0, live) are connected or connecting; the slots above are free. */
     private int live;
     private long nextConnectMicros;
+    /** Churn: bots that send no more moves and go once their moves are answered. */
+    private final ArrayList<Bot> leaving = new ArrayList<>();
     private volatile Thread thread;
+
+    /** Churn: bots the swarm asked this worker to replace, not yet picked. */
+    final AtomicInteger churnRequests = new AtomicInteger();
 
     /** How many bots this worker should keep; set by the swarm. */
     volatile int target;
@@ -116,6 +124,7 @@ final class BotWorker implements Runnable {
             while (!stop) {
                 long now = clock.micros();
                 shedAboveTarget();
+                churn(now);
                 startDueConnects(now);
                 sendDueMoves(now);
                 readReady();
@@ -166,6 +175,52 @@ final class BotWorker implements Runnable {
             b.shed = true;
             retire(b);
         }
+    }
+
+    /**
+     * Churn: picks the bots the swarm asked for (random logged-in ones), which then send no more
+     * moves, and closes each once its moves are answered or it waited {@link #LEAVE_WAIT_MICROS}.
+     * The free slot is then filled as any other: a new connection, a new name, a new login.
+     */
+    private void churn(long now) {
+        int asked = churnRequests.getAndSet(0);
+        for (int tries = 4 * asked + 16; asked > 0 && tries > 0 && live > 0; tries--) {
+            Bot b = bots[random.nextInt(live)];
+            if (b.loggedIn && !b.leaving && !b.dead) {
+                b.leaving = true;
+                b.leaveMicros = now + LEAVE_WAIT_MICROS;
+                leaving.add(b);
+                asked--;
+            }
+        }
+        for (int i = leaving.size() - 1; i >= 0; i--) {
+            Bot b = leaving.get(i);
+            if (b.dead || b.echoes >= b.movesSent || now >= b.leaveMicros) {
+                leaving.set(i, leaving.get(leaving.size() - 1));
+                leaving.remove(leaving.size() - 1);
+                if (!b.dead) {
+                    leave(b);
+                }
+            }
+        }
+    }
+
+    /**
+     * A churned bot goes the two ways a client leaves: one in two sends CS_LOGOUT first, the others
+     * just close. Not an error; its unanswered moves, if it waited in vain, count as lost.
+     */
+    private void leave(Bot b) {
+        if (b.number % 2 == 0 && !b.hasQueuedOutput()) {
+            ByteBuffer w = writeBuffer.clear();
+            w.putShort((short) CS_EMPTY_SIZE).put((byte) CS_LOGOUT);
+            try {
+                b.channel.write(w.flip());
+            } catch (IOException ignored) {
+                // closed at once either way
+            }
+        }
+        stats.churned.incrementAndGet();
+        retire(b);
     }
 
     private void startDueConnects(long now) {
@@ -224,7 +279,7 @@ final class BotWorker implements Runnable {
         long horizon = now + ROUND_MICROS;
         while (sendingMoves && !schedule.isEmpty() && schedule.peekMicros() < horizon) {
             Bot b = schedule.peek();
-            if (b.dead) {
+            if (b.dead || b.leaving) {
                 schedule.poll();
                 continue;
             }

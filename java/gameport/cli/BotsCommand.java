@@ -38,6 +38,11 @@ final class BotsCommand {
                         + "(shedding above it as usual); 0 = the adaptive steps above (default " + d.rampStep + ")"))
                 .addOption(value("ramp-window-s", "S", "ramp mode: judge the p99 delay of the last S seconds "
                         + "instead of the last one (default " + d.rampWindowS + ")"))
+                .addOption(value("churn-pct", "P", "churn: P% of the bots a minute leave (one in two with CS_LOGOUT, "
+                        + "the others by closing) and are replaced by new bots that connect and log in, spread evenly over "
+                        + "the measured phase; a leaving bot first waits up to 5 s for its moves' echoes (default 0: none)"))
+                .addOption(value("interval-s", "S", "every S seconds also print an 'interval' line: that span's moves, "
+                        + "echoes and delay percentiles, moves unanswered so far (default 0: none)"))
                 .addOption(value("json", "FILE", "write the summary as JSON"))
                 .addOption(value("hgrm", "FILE", "write the measured delay distribution (ms) in HdrHistogram's .hgrm format"))
                 .addOption(flag("help", "print this help and exit"));
@@ -69,6 +74,8 @@ final class BotsCommand {
             c.rampStart = intValue(cl, "ramp-start", c.rampStart);
             c.rampStep = intValue(cl, "ramp-step", c.rampStep);
             c.rampWindowS = intValue(cl, "ramp-window-s", c.rampWindowS);
+            c.churnPct = doubleValue(cl, "churn-pct", c.churnPct);
+            c.intervalS = intValue(cl, "interval-s", c.intervalS);
             c.validate();
         } catch (ParseException | IllegalArgumentException e) {
             System.err.println("gameport bots: " + e.getMessage());

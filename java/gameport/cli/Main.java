@@ -37,7 +37,7 @@ public final class Main {
                 + "commands:\n"
                 + "  server   run the game server (default port 4000)\n"
                 + "  bots     run a swarm of bot clients against a server and report move round-trip times\n"
-                + "  plot     draw .hgrm latency distributions as one PNG percentile chart\n"
+                + "  plot     draw .hgrm latency distributions as one PNG percentile chart, or a CSV as time series\n"
                 + "\n"
                 + "'java -jar gameport.jar <command> --help' lists a command's flags and their defaults.");
     }

@@ -162,13 +162,14 @@ final class Admission {
         while (length < NAME_SIZE && wire[length] != 0) {
             length++;
         }
-        String name = NamePolicy.normalize(wire, length);
-        if (name == null) {
-            refuse(s, "invalid name " + Arrays.toString(Arrays.copyOf(wire, length)), now);
+        NamePolicy.Verdict verdict = NamePolicy.check(wire, length);
+        if (!verdict.valid()) {
+            refuse(s, "invalid name: " + verdict.reason(), now);
             return;
         }
+        String name = verdict.name();
         Arrays.fill(wire, length, NAME_SIZE, (byte) 0);
-        World.Refusal refusal = world.login(s, name, NamePolicy.key(name), wire);
+        World.Refusal refusal = world.login(s, name, verdict.key(), wire);
         if (refusal == null) {
             return;
         }

@@ -56,6 +56,9 @@ public final class PercentilePlot {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (TimeSeriesPlot.wants(args)) {
+            return TimeSeriesPlot.run(args, out, err);
+        }
         Config c;
         try {
             c = parseArgs(args);
@@ -143,7 +146,15 @@ public final class PercentilePlot {
                 + "read or parsed, 2 a usage error.\n"
                 + "\n"
                 + "example: java -jar gameport.jar plot -o bots.png --title '5000 bots' \\\n"
-                + "             --label java=java.hgrm --label native=native.hgrm\n";
+                + "             --label java=java.hgrm --label native=native.hgrm\n"
+                + "\n"
+                + "usage: java -jar gameport.jar plot --csv FILE -o CHART.png [--title TEXT] [--x NAME]\n"
+                + "             [--columns A,B,...] [--mark X=TEXT]... [--width N] [--height N]\n"
+                + "\n"
+                + "Time series mode (as tools/soak writes): one panel per numeric column of the CSV (or the\n"
+                + "--columns given), each with its own y scale, over a shared x axis: the first column or --x NAME.\n"
+                + "An empty or non-numeric cell is a gap. --mark X=TEXT draws a dashed line at x = X (repeatable).\n"
+                + "The height defaults to " + TimeSeriesPlot.PANEL_HEIGHT + " pixels a panel.\n";
     }
 
     /** The command line as a {@link Config}, or null when it asks for --help. */
