@@ -63,7 +63,10 @@ public final class NioEngine implements Engine {
     private static final int ACCEPTS_PER_ROUND = 256;
     private static final int READS_PER_ROUND = 8;
     private static final long ACCEPT_BACKOFF_NANOS = 100_000_000L;
-    /** CLOSE with queued bytes: flush for at most this long (native: kLingerMs). */
+    /**
+     * A graceful CLOSE: flush, FIN, and wait for the peer's EOF for at most this long (native:
+     * kLingerMs).
+     */
     private static final long LINGER_NANOS = 2_000_000_000L;
     private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
 
@@ -391,23 +394,34 @@ public final class NioEngine implements Engine {
             int code = buffer.getInt(offset); // the ring's buffer is in native order
             CloseReason reason = CloseReason.of(code);
             String text = utf8(buffer, offset + 4, length - 4);
-            if (s.out.position() == 0) {
-                closeSession(s, reason, text);
-                return;
+            if (reason.abortive) {
+                closeSession(s, reason, text); // what is queued goes with it
+            } else {
+                beginLinger(s, reason, text, System.nanoTime() + LINGER_NANOS);
             }
-            s.state = NioSession.LINGER;
-            s.lingerReason = reason;
-            s.lingerText = text;
-            s.lingerDeadlineNanos = System.nanoTime() + LINGER_NANOS;
-            lingering.add(s);
-            // Unpublished packets are not wanted any more; reading goes on, to see the peer's EOF.
-            s.in.clear();
-            if (s.paused) {
-                s.paused = false; // its pausedSessions entry goes stale
-                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
-            }
-            markDirty(s);
         }
+    }
+
+    /**
+     * A graceful close, also with nothing queued: everything queued goes out, then FIN
+     * ({@link #lingerSent}), and input is read and dropped until the peer's EOF or the deadline
+     * ({@link #processLingering}). Closing at once instead, with input the client sent after its
+     * last packet still unread, would make the kernel answer with a reset that can destroy what
+     * the client has not read yet (e.g. the reply to its CS_LOGOUT).
+     */
+    private void beginLinger(NioSession s, CloseReason reason, String text, long deadline) {
+        s.state = NioSession.LINGER;
+        s.lingerReason = reason;
+        s.lingerText = text;
+        s.lingerDeadlineNanos = deadline;
+        lingering.add(s);
+        // Unpublished packets are not wanted any more; reading goes on, to see the peer's EOF.
+        s.in.clear();
+        if (s.paused) {
+            s.paused = false; // its pausedSessions entry goes stale
+            s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+        }
+        markDirty(s); // writes what is queued, or sends FIN at once if nothing is
     }
 
     private void append(NioSession s, ByteBuffer src, int offset, int length, long timestamp) {

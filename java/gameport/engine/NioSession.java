@@ -19,7 +19,10 @@ final class NioSession {
 
     /** Reading and writing. */
     static final int OPEN = 0;
-    /** The game asked to close: queued output is flushed, then FIN; input is read only to see the EOF. */
+    /**
+     * The game asked for a graceful close: queued output is flushed, then FIN; input is read and
+     * dropped until the peer's EOF or the linger deadline.
+     */
     static final int LINGER = 1;
     /** The socket is closed; its CLOSED event is in the ring or waits in the engine's backlog. */
     static final int CLOSED = 2;
