@@ -68,6 +68,18 @@ public final class NioEngine implements Engine {
      * kLingerMs).
      */
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /**
+     * At most this many packets of one session go into the event ring per round (per endRound);
+     * the rest wait in its read buffer, and its reading stops until the next round. One client's
+     * burst then costs the others at most this many of its packets per round of game work.
+     */
+    static final int MAX_PACKETS_PER_SESSION_ROUND = 32;
+    /** cutPackets: every whole packet is in the ring (or a bad one closed the session). */
+    private static final int CUT_ALL = 0;
+    /** cutPackets: the event ring filled up; the rest waits for room. */
+    private static final int CUT_RING_FULL = 1;
+    /** cutPackets: the session's packet cap for this round is reached; the rest waits for the next round. */
+    private static final int CUT_CAPPED = 2;
     private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
 
     private final int maxSessions;
@@ -95,6 +107,8 @@ public final class NioEngine implements Engine {
     private final ArrayDeque<PendingClosed> closedBacklog = new ArrayDeque<>();
     /** Sessions whose packets wait for room in the event ring, oldest first. */
     private final ArrayDeque<NioSession> pausedSessions = new ArrayDeque<>();
+    /** Sessions that reached this round's packet cap, oldest first: they go on next round. */
+    private final ArrayDeque<NioSession> cappedSessions = new ArrayDeque<>();
     /** Sessions that got output in this drain of the requests ring and are not waiting for OP_WRITE. */
     private final List<NioSession> dirtySessions = new ArrayList<>();
     private final List<NioSession> lingering = new ArrayList<>();
@@ -104,6 +118,8 @@ public final class NioEngine implements Engine {
     private Histogram sendLatencyInterval;
     private long acceptResumeAt;
     private long lastAcceptWarning;
+    /** Counts endRound calls: the per-session packet cap counts per round. */
+    private long round;
     private long lastRefusalWarning = System.nanoTime() - 20_000_000_000L;
     private long refusedConnections;
 
@@ -177,11 +193,14 @@ public final class NioEngine implements Engine {
     @Override
     public void endRound(long sleepNanos) {
         try {
+            round++;
             drainRequests();
             flushDirtySends();
             long now = System.nanoTime();
-            // The game just drained the event ring: room for what waited on it.
+            // The game just drained the event ring: room for what waited on it, then the next
+            // share of the sessions the packet cap stopped last round.
             resumePaused();
+            resumeCapped();
             processLingering(now);
             resumeAccepts(now);
             awaitReadiness(sleepNanos);
@@ -417,8 +436,9 @@ public final class NioEngine implements Engine {
         lingering.add(s);
         // Unpublished packets are not wanted any more; reading goes on, to see the peer's EOF.
         s.in.clear();
-        if (s.paused) {
-            s.paused = false; // its pausedSessions entry goes stale
+        if (s.paused || s.capped) {
+            s.paused = false; // its pausedSessions or cappedSessions entry goes stale
+            s.capped = false;
             s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
         }
         markDirty(s); // writes what is queued, or sends FIN at once if nothing is
@@ -546,7 +566,7 @@ public final class NioEngine implements Engine {
      * input at a few MB/s (a burst of chat would trickle in over many rounds).
      */
     private void readIn(NioSession s) {
-        for (int i = 0; i < READS_PER_ROUND && !s.paused; i++) {
+        for (int i = 0; i < READS_PER_ROUND && !s.paused && !s.capped; i++) {
             int room = s.in.remaining();
             int n;
             try {
@@ -562,10 +582,20 @@ public final class NioEngine implements Engine {
             }
             if (s.state == NioSession.LINGER) {
                 s.in.clear(); // the game asked to close: what the client still sends is not wanted
-            } else if (!pausedSessions.isEmpty() || !cutPackets(s)) {
+            } else if (!pausedSessions.isEmpty()) {
                 // While others wait for ring space, queue behind them so the earliest paused go first.
                 pause(s);
                 return;
+            } else {
+                int cut = cutPackets(s);
+                if (cut == CUT_RING_FULL) {
+                    pause(s);
+                    return;
+                }
+                if (cut == CUT_CAPPED) {
+                    cap(s);
+                    return;
+                }
             }
             if (n < room || s.state == NioSession.CLOSED) {
                 return; // the socket had no more, or a bad packet closed it
@@ -574,10 +604,16 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * Publishes every whole packet in {@code s.in}. Returns false if the event ring filled up
-     * first: the rest stays in {@code s.in}. A bad header closes the session (returns true).
+     * Publishes every whole packet in {@code s.in}, up to the session's cap for this round.
+     * Returns {@link #CUT_ALL}, or {@link #CUT_RING_FULL} / {@link #CUT_CAPPED} if the event ring
+     * filled up or the cap was reached first: the rest stays in {@code s.in}. A bad header closes
+     * the session (returns {@link #CUT_ALL}).
      */
-    private boolean cutPackets(NioSession s) {
+    private int cutPackets(NioSession s) {
+        if (s.round != round) {
+            s.round = round;
+            s.roundPackets = 0;
+        }
         ByteBuffer in = s.in;
         in.flip();
         try {
@@ -591,18 +627,22 @@ public final class NioEngine implements Engine {
                         in.clear();
                         in.flip();
                         closeSession(s, CloseReason.PROTOCOL_ERROR, error);
-                        return true;
+                        return CUT_ALL;
                     }
                 }
                 if (in.remaining() < size) {
                     break;
                 }
-                if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
-                    return false;
+                if (s.roundPackets == MAX_PACKETS_PER_SESSION_ROUND) {
+                    return CUT_CAPPED;
                 }
+                if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
+                    return CUT_RING_FULL;
+                }
+                s.roundPackets++;
                 in.position(at + size);
             }
-            return true;
+            return CUT_ALL;
         } finally {
             in.compact();
         }
@@ -614,20 +654,63 @@ public final class NioEngine implements Engine {
         pausedSessions.addLast(s);
     }
 
+    /** Stops reading a session that reached its packet cap; {@link #resumeCapped} goes on next round. */
+    private void cap(NioSession s) {
+        s.capped = true;
+        s.key.interestOps(s.key.interestOps() & ~SelectionKey.OP_READ);
+        cappedSessions.addLast(s);
+    }
+
     private void resumePaused() {
         flushClosedBacklog();
         while (!pausedSessions.isEmpty()) {
             NioSession s = pausedSessions.peekFirst();
             if (s.state == NioSession.OPEN && s.paused) {
-                if (!cutPackets(s)) {
+                int cut = cutPackets(s);
+                if (cut == CUT_RING_FULL) {
                     return; // still full: the rest keep their places
                 }
                 if (s.state == NioSession.OPEN) {
                     s.paused = false;
-                    s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+                    if (cut == CUT_CAPPED) {
+                        cap(s); // its round's share is in: it must not hold up the others
+                    } else {
+                        s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+                    }
                 }
             }
             pausedSessions.pollFirst();
+        }
+    }
+
+    /**
+     * Each session the cap stopped in the previous round publishes its next share and reads again
+     * once its buffer has no whole packet left. Those still capped after it keep the game busy,
+     * so the next round comes at once (awaitReadiness does not wait while the event ring has
+     * records): no spinning without work, and no session waits for another's backlog.
+     */
+    private void resumeCapped() {
+        for (int n = cappedSessions.size(); n > 0; n--) {
+            NioSession s = cappedSessions.pollFirst();
+            if (s.state != NioSession.OPEN || !s.capped) {
+                continue; // closed or lingering since: a stale entry
+            }
+            s.capped = false;
+            if (!pausedSessions.isEmpty()) {
+                pause(s); // the ring is full: wait in line with the others
+                continue;
+            }
+            int cut = cutPackets(s);
+            if (s.state != NioSession.OPEN) {
+                continue;
+            }
+            if (cut == CUT_RING_FULL) {
+                pause(s);
+            } else if (cut == CUT_CAPPED) {
+                cap(s);
+            } else {
+                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+            }
         }
     }
 

@@ -39,6 +39,16 @@ final class NioSession {
     ByteBuffer out;
     /** Reading stopped because the event ring was full; packets wait in {@link #in}. */
     boolean paused;
+    /**
+     * Reading stopped because this round's packet cap for the session was reached; the rest waits
+     * in {@link #in} and is published next round. Separate from {@link #paused}: a capped session
+     * never makes another session wait.
+     */
+    boolean capped;
+    /** The engine round {@link #roundPackets} counts in. */
+    long round;
+    /** Packets published into the event ring in {@link #round}. */
+    int roundPackets;
     /** On the list of sessions written at the end of this drain of the requests ring. */
     boolean dirty;
     /** Timestamp of the first SEND request whose bytes wait in {@link #out}. */
