@@ -80,6 +80,10 @@ public final class NioEngine implements Engine {
     private static final int CUT_RING_FULL = 1;
     /** cutPackets: the session's packet cap for this round is reached; the rest waits for the next round. */
     private static final int CUT_CAPPED = 2;
+    /** At most one refusal line per this long, with the count since the previous line. */
+    private static final long REFUSAL_LOG_NANOS = 10_000_000_000L;
+    /** What a refused connection gets before the close: SC_LOGIN_FAIL, header only (size 3, type 3). */
+    private static final byte[] REFUSAL = {(byte) Protocol.HEADER_SIZE, 0, (byte) Protocol.SC_LOGIN_FAIL};
     private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
 
     private final int maxSessions;
@@ -120,8 +124,11 @@ public final class NioEngine implements Engine {
     private long lastAcceptWarning;
     /** Counts endRound calls: the per-session packet cap counts per round. */
     private long round;
-    private long lastRefusalWarning = System.nanoTime() - 20_000_000_000L;
+    private final ByteBuffer discard = ByteBuffer.allocate(4096);
+    private long lastRefusalLine = System.nanoTime() - 2 * REFUSAL_LOG_NANOS;
+    /** Connections refused since the last refusal line, and the latest reason. */
     private long refusedConnections;
+    private String lastRefusalReason;
 
     /**
      * @param batchUs the batch window in microseconds (see {@link #endRound}); 0 = none
@@ -203,6 +210,7 @@ public final class NioEngine implements Engine {
             resumeCapped();
             processLingering(now);
             resumeAccepts(now);
+            reportRefusals(now);
             awaitReadiness(sleepNanos);
             handleSelected();
         } catch (IOException e) {
@@ -340,14 +348,14 @@ public final class NioEngine implements Engine {
     }
 
     private void register(SocketChannel channel) {
+        if (freeCount == 0 || !closedBacklog.isEmpty()) {
+            refuse(channel, freeCount == 0 ? "all " + maxSessions + " session slots in use" : "event ring full");
+            return;
+        }
         String peer = "?";
         SelectionKey key = null;
         try {
             peer = formatPeer((InetSocketAddress) channel.getRemoteAddress());
-            if (freeCount == 0 || !closedBacklog.isEmpty()) {
-                refuse(channel, peer, freeCount == 0 ? "all " + maxSessions + " session slots in use" : "event ring full");
-                return;
-            }
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             key = channel.register(selector, SelectionKey.OP_READ);
@@ -365,7 +373,7 @@ public final class NioEngine implements Engine {
         byte[] peerBytes = peer.getBytes(StandardCharsets.UTF_8);
         if (!events.write(EVENT_ACCEPTED, handle, peerBytes, 0, peerBytes.length)) {
             key.cancel();
-            refuse(channel, peer, "event ring full");
+            refuse(channel, "event ring full");
             return;
         }
         freeCount--;
@@ -374,16 +382,40 @@ public final class NioEngine implements Engine {
         slots[slot] = s;
     }
 
-    private void refuse(SocketChannel channel, String peer, String why) {
+    /**
+     * A connection the server cannot take: SC_LOGIN_FAIL (header only) in one non-blocking write,
+     * FIN, whatever input is already there read and dropped (so the close is not a reset that
+     * could destroy those 3 bytes), then the close. No session, no event; counted for the
+     * rate-limited refusal line.
+     */
+    private void refuse(SocketChannel channel, String why) {
         refusedConnections++;
-        long now = System.nanoTime();
-        if (now - lastRefusalWarning > 10_000_000_000L) {
-            LOG.warning("connection from " + peer + " refused: " + why + " (" + refusedConnections
-                    + " refused since the last such line)");
-            lastRefusalWarning = now;
-            refusedConnections = 0;
+        lastRefusalReason = why;
+        try {
+            channel.configureBlocking(false);
+            channel.write(ByteBuffer.wrap(REFUSAL));
+            channel.shutdownOutput();
+            for (int i = 0; i < 4; i++) {
+                discard.clear();
+                if (channel.read(discard) <= 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // the peer is gone already: nothing to tell it
         }
         closeQuietly(channel);
+        reportRefusals(System.nanoTime());
+    }
+
+    /** At most one line per {@link #REFUSAL_LOG_NANOS}, and only when something was refused. */
+    private void reportRefusals(long now) {
+        if (refusedConnections > 0 && now - lastRefusalLine >= REFUSAL_LOG_NANOS) {
+            LOG.warning("refused " + refusedConnections + (refusedConnections == 1 ? " connection" : " connections")
+                    + " since the last such line (" + lastRefusalReason + "): each got SC_LOGIN_FAIL, then the close");
+            lastRefusalLine = now;
+            refusedConnections = 0;
+        }
     }
 
     private static String formatPeer(InetSocketAddress a) {
