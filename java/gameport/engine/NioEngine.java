@@ -74,6 +74,8 @@ public final class NioEngine implements Engine {
      * burst then costs the others at most this many of its packets per round of game work.
      */
     static final int MAX_PACKETS_PER_SESSION_ROUND = 32;
+    /** close(): the sessions' graceful closes get at most this long, then what is left closes at once. */
+    static final long SHUTDOWN_LINGER_NANOS = 3_000_000_000L;
     /** cutPackets: every whole packet is in the ring (or a bad one closed the session). */
     private static final int CUT_ALL = 0;
     /** cutPackets: the event ring filled up; the rest waits for room. */
@@ -124,6 +126,8 @@ public final class NioEngine implements Engine {
     private long lastAcceptWarning;
     /** Counts endRound calls: the per-session packet cap counts per round. */
     private long round;
+    /** Sessions not CLOSED yet (open or lingering). */
+    private int liveSessions;
     private final ByteBuffer discard = ByteBuffer.allocate(4096);
     private long lastRefusalLine = System.nanoTime() - 2 * REFUSAL_LOG_NANOS;
     /** Connections refused since the last refusal line, and the latest reason. */
@@ -233,8 +237,13 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * Closes every session and the listener. CLOSED events still go into the ring where they fit,
-     * but nobody reads them any more. Never blocks: closing the selector releases every socket.
+     * The graceful shutdown, on the game thread after its last round: stops accepting (what waits
+     * in the listen queue is refused the usual way, then the listener closes), applies the game's
+     * last requests, gives every session still open a graceful close with SERVER_SHUTDOWN
+     * (sessions already lingering go on with theirs), and goes on writing and reading until every
+     * session has closed or {@link #SHUTDOWN_LINGER_NANOS} passed; whatever is left then closes at
+     * once. That one deadline replaces the sessions' own linger deadlines. CLOSED events still go
+     * into the ring where they fit, but nobody reads them any more.
      */
     @Override
     public void close() {
@@ -245,13 +254,61 @@ public final class NioEngine implements Engine {
         if (selector == null) {
             return; // never started, or start failed and cleaned up
         }
+        long start = System.nanoTime();
+        long deadline = start + SHUTDOWN_LINGER_NANOS;
+        int lingered = 0;
+        try {
+            stopAccepting();
+            drainRequests(); // the game's last SENDs and CLOSEs
+            for (NioSession s : slots) {
+                if (s != null && s.state == NioSession.OPEN) {
+                    beginLinger(s, CloseReason.SERVER_SHUTDOWN, "server shutting down", deadline);
+                }
+            }
+            flushDirtySends();
+            lingered = liveSessions;
+            for (long now = System.nanoTime(); liveSessions > 0 && now - deadline < 0; now = System.nanoTime()) {
+                selector.select(millisAtLeastOne(deadline - now));
+                handleSelected();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("graceful shutdown cut short: " + e);
+        }
+        int cut = 0;
         for (NioSession s : slots) {
             if (s != null && s.state != NioSession.CLOSED) {
                 closeSession(s, CloseReason.SERVER_SHUTDOWN, "server shutting down");
+                cut++;
             }
         }
+        if (lingered > 0) {
+            LOG.info("shutdown: " + (lingered - cut) + " of " + lingered + " connections closed gracefully in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms" + (cut > 0 ? "; " + cut
+                    + " closed at once after the " + SHUTDOWN_LINGER_NANOS / 1_000_000 + " ms bound" : ""));
+        }
+        reportRefusals(System.nanoTime() + REFUSAL_LOG_NANOS); // whatever count is left
         closeQuietly(acceptor);
         closeQuietly(selector); // also finishes the channel closes deferred to the next select
+    }
+
+    /** Refuses what already waits in the listen queue, then closes the listener. */
+    private void stopAccepting() {
+        if (acceptor.isOpen()) {
+            for (int i = 0; i < ACCEPTS_PER_ROUND * 4; i++) {
+                SocketChannel channel;
+                try {
+                    channel = acceptor.accept();
+                } catch (IOException e) {
+                    break;
+                }
+                if (channel == null) {
+                    break;
+                }
+                refuse(channel, "server shutting down");
+            }
+        }
+        acceptKey.cancel();
+        closeQuietly(acceptor);
     }
 
     // ------------------------------------------------------------------ waiting
@@ -377,6 +434,7 @@ public final class NioEngine implements Engine {
             return;
         }
         freeCount--;
+        liveSessions++;
         NioSession s = new NioSession(slot, handle, channel, key, peer);
         key.attach(s);
         slots[slot] = s;
@@ -760,6 +818,7 @@ public final class NioEngine implements Engine {
             text = s.lingerText;
         }
         s.state = NioSession.CLOSED;
+        liveSessions--;
         s.key.cancel();
         closeQuietly(s.channel); // registered: the descriptor is released at the next select
         byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
