@@ -56,6 +56,21 @@ import org.HdrHistogram.Recorder;
  * {@code readIn} (recv_done), {@code cutPackets} (publish_packets), {@code resumePaused}
  * (process_retries), {@code processLingering} (process_lingering) and {@code closeSession}
  * (begin_teardown and maybe_finish: nothing is in flight that could delay the close).
+ *
+ * <p>The contract both engines keep (issue 10, "one client cannot hurt another"):
+ * <ul>
+ *   <li>A CLOSE whose reason is not {@link CloseReason#abortive} always lingers
+ *       ({@code beginLinger}), also with nothing queued: the queued bytes, then FIN, then input
+ *       read and dropped until the peer's EOF or {@link #LINGER_NANOS}. An abortive one closes at
+ *       once and drops what is queued. CLOSED carries the game's reason either way.</li>
+ *   <li>At most {@link #MAX_PACKETS_PER_SESSION_ROUND} packets of one session per round go into
+ *       the event ring; the rest waits in its read buffer with reading stopped ({@code cap},
+ *       {@code resumeCapped}). That is not the pause on a full ring ({@code pausedSessions}),
+ *       behind which every other session queues.</li>
+ *   <li>A connection refused at accept gets SC_LOGIN_FAIL, FIN, and its input dropped before the
+ *       close ({@code refuse}); one log line per 10 s at most counts them.</li>
+ *   <li>{@link #close} closes every session gracefully within {@link #SHUTDOWN_LINGER_NANOS}.</li>
+ * </ul>
  */
 public final class NioEngine implements Engine {
     private static final Logger LOG = Logger.getLogger("gameport.engine");
@@ -864,12 +879,15 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * A reset or a broken pipe only says the peer went away: an ordinary disconnect (logged at
-     * FINE), as the native engine reads ECONNRESET and EPIPE. NIO reports both as a plain
-     * IOException, so the message is all there is to tell them by.
+     * A reset or a broken pipe only says the peer went away: an ordinary disconnect (PEER_CLOSED,
+     * which nobody logs above FINE), as the native engine reads ECONNRESET and EPIPE (and
+     * WSAECONNRESET, WSAECONNABORTED on Windows). NIO reports them all as a plain IOException, so
+     * the message is all there is to tell them by.
      */
     private static boolean peerGone(IOException e) {
         String m = e.getMessage();
-        return m != null && (m.contains("Connection reset") || m.contains("Broken pipe"));
+        return m != null && (m.contains("Connection reset") || m.contains("Broken pipe")
+                || m.contains("forcibly closed by the remote host") // WSAECONNRESET
+                || m.contains("connection was aborted")); // WSAECONNABORTED
     }
 }
