@@ -461,6 +461,11 @@ public final class TestClient implements AutoCloseable {
         return closed;
     }
 
+    /** How the server closed the connection as this client read it: "EOF" or the read's exception; null while open. */
+    public String closedHow() {
+        return closedHow;
+    }
+
     public List<Packet> backlog() {
         return new ArrayList<>(backlog);
     }
