@@ -449,6 +449,22 @@ public final class TestClient implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
+    /**
+     * Waits for the server's close and fails unless it was a clean EOF (FIN) after whole packets:
+     * a graceful close (logout, login failure, shutdown) must not end in a reset.
+     */
+    public void awaitEof(Duration timeout) {
+        awaitClosed(timeout);
+        if (!"EOF".equals(closedHow)) {
+            throw failure("expected a clean EOF from the server, got: " + closedHow);
+        }
+    }
+
+    /** How the connection ended ("EOF", or the exception a reset raised), or null while open. */
+    public String closedHow() {
+        return closed ? closedHow : null;
+    }
+
     /** Fails if the server has closed this connection (as far as has been read). */
     public void assertOpen() {
         checkViolation();
@@ -459,11 +475,6 @@ public final class TestClient implements AutoCloseable {
 
     public boolean isClosed() {
         return closed;
-    }
-
-    /** How the server closed the connection as this client read it: "EOF" or the read's exception; null while open. */
-    public String closedHow() {
-        return closedHow;
     }
 
     public List<Packet> backlog() {
