@@ -59,9 +59,12 @@ public interface Engine extends AutoCloseable {
     void collectSendLatency(Histogram into);
 
     /**
-     * Stops accepting, closes every connection and joins the I/O threads if any. Idempotent. An
-     * engine whose I/O runs on the game thread must be closed on that thread (the game loop does
-     * it as it ends); from another thread its connections may be reset instead of closed.
+     * Stops accepting (the listener closes first), gives every connection a graceful close
+     * (sessions still open: SERVER_SHUTDOWN; what is queued goes out, then FIN, then the peer's
+     * EOF is awaited), keeps doing the I/O until all are closed or a few seconds passed, closes
+     * what is left at once and joins the I/O threads if any. Idempotent. An engine whose I/O runs
+     * on the game thread must be closed on that thread (the game loop does it as it ends); from
+     * another thread its connections may be reset instead of closed.
      */
     @Override
     void close();

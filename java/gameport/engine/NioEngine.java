@@ -56,6 +56,21 @@ import org.HdrHistogram.Recorder;
  * {@code readIn} (recv_done), {@code cutPackets} (publish_packets), {@code resumePaused}
  * (process_retries), {@code processLingering} (process_lingering) and {@code closeSession}
  * (begin_teardown and maybe_finish: nothing is in flight that could delay the close).
+ *
+ * <p>The contract both engines keep (issue 10, "one client cannot hurt another"):
+ * <ul>
+ *   <li>A CLOSE whose reason is not {@link CloseReason#abortive} always lingers
+ *       ({@code beginLinger}), also with nothing queued: the queued bytes, then FIN, then input
+ *       read and dropped until the peer's EOF or {@link #LINGER_NANOS}. An abortive one closes at
+ *       once and drops what is queued. CLOSED carries the game's reason either way.</li>
+ *   <li>At most {@link #MAX_PACKETS_PER_SESSION_ROUND} packets of one session per round go into
+ *       the event ring; the rest waits in its read buffer with reading stopped ({@code cap},
+ *       {@code resumeCapped}). That is not the pause on a full ring ({@code pausedSessions}),
+ *       behind which every other session queues.</li>
+ *   <li>A connection refused at accept gets SC_LOGIN_FAIL, FIN, and its input dropped before the
+ *       close ({@code refuse}); one log line per 10 s at most counts them.</li>
+ *   <li>{@link #close} closes every session gracefully within {@link #SHUTDOWN_LINGER_NANOS}.</li>
+ * </ul>
  */
 public final class NioEngine implements Engine {
     private static final Logger LOG = Logger.getLogger("gameport.engine");
@@ -63,8 +78,29 @@ public final class NioEngine implements Engine {
     private static final int ACCEPTS_PER_ROUND = 256;
     private static final int READS_PER_ROUND = 8;
     private static final long ACCEPT_BACKOFF_NANOS = 100_000_000L;
-    /** CLOSE with queued bytes: flush for at most this long (native: kLingerMs). */
+    /**
+     * A graceful CLOSE: flush, FIN, and wait for the peer's EOF for at most this long (native:
+     * kLingerMs).
+     */
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /**
+     * At most this many packets of one session go into the event ring per round (per endRound);
+     * the rest wait in its read buffer, and its reading stops until the next round. One client's
+     * burst then costs the others at most this many of its packets per round of game work.
+     */
+    static final int MAX_PACKETS_PER_SESSION_ROUND = 32;
+    /** close(): the sessions' graceful closes get at most this long, then what is left closes at once. */
+    static final long SHUTDOWN_LINGER_NANOS = 3_000_000_000L;
+    /** cutPackets: every whole packet is in the ring (or a bad one closed the session). */
+    private static final int CUT_ALL = 0;
+    /** cutPackets: the event ring filled up; the rest waits for room. */
+    private static final int CUT_RING_FULL = 1;
+    /** cutPackets: the session's packet cap for this round is reached; the rest waits for the next round. */
+    private static final int CUT_CAPPED = 2;
+    /** At most one refusal line per this long, with the count since the previous line. */
+    private static final long REFUSAL_LOG_NANOS = 10_000_000_000L;
+    /** What a refused connection gets before the close: SC_LOGIN_FAIL, header only (size 3, type 3). */
+    private static final byte[] REFUSAL = {(byte) Protocol.HEADER_SIZE, 0, (byte) Protocol.SC_LOGIN_FAIL};
     private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
 
     private final int maxSessions;
@@ -92,6 +128,8 @@ public final class NioEngine implements Engine {
     private final ArrayDeque<PendingClosed> closedBacklog = new ArrayDeque<>();
     /** Sessions whose packets wait for room in the event ring, oldest first. */
     private final ArrayDeque<NioSession> pausedSessions = new ArrayDeque<>();
+    /** Sessions that reached this round's packet cap, oldest first: they go on next round. */
+    private final ArrayDeque<NioSession> cappedSessions = new ArrayDeque<>();
     /** Sessions that got output in this drain of the requests ring and are not waiting for OP_WRITE. */
     private final List<NioSession> dirtySessions = new ArrayList<>();
     private final List<NioSession> lingering = new ArrayList<>();
@@ -101,8 +139,15 @@ public final class NioEngine implements Engine {
     private Histogram sendLatencyInterval;
     private long acceptResumeAt;
     private long lastAcceptWarning;
-    private long lastRefusalWarning = System.nanoTime() - 20_000_000_000L;
+    /** Counts endRound calls: the per-session packet cap counts per round. */
+    private long round;
+    /** Sessions not CLOSED yet (open or lingering). */
+    private int liveSessions;
+    private final ByteBuffer discard = ByteBuffer.allocate(4096);
+    private long lastRefusalLine = System.nanoTime() - 2 * REFUSAL_LOG_NANOS;
+    /** Connections refused since the last refusal line, and the latest reason. */
     private long refusedConnections;
+    private String lastRefusalReason;
 
     /**
      * @param batchUs the batch window in microseconds (see {@link #endRound}); 0 = none
@@ -174,13 +219,17 @@ public final class NioEngine implements Engine {
     @Override
     public void endRound(long sleepNanos) {
         try {
+            round++;
             drainRequests();
             flushDirtySends();
             long now = System.nanoTime();
-            // The game just drained the event ring: room for what waited on it.
+            // The game just drained the event ring: room for what waited on it, then the next
+            // share of the sessions the packet cap stopped last round.
             resumePaused();
+            resumeCapped();
             processLingering(now);
             resumeAccepts(now);
+            reportRefusals(now);
             awaitReadiness(sleepNanos);
             handleSelected();
         } catch (IOException e) {
@@ -203,8 +252,13 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * Closes every session and the listener. CLOSED events still go into the ring where they fit,
-     * but nobody reads them any more. Never blocks: closing the selector releases every socket.
+     * The graceful shutdown, on the game thread after its last round: stops accepting (what waits
+     * in the listen queue is refused the usual way, then the listener closes), applies the game's
+     * last requests, gives every session still open a graceful close with SERVER_SHUTDOWN
+     * (sessions already lingering go on with theirs), and goes on writing and reading until every
+     * session has closed or {@link #SHUTDOWN_LINGER_NANOS} passed; whatever is left then closes at
+     * once. That one deadline replaces the sessions' own linger deadlines. CLOSED events still go
+     * into the ring where they fit, but nobody reads them any more.
      */
     @Override
     public void close() {
@@ -215,13 +269,61 @@ public final class NioEngine implements Engine {
         if (selector == null) {
             return; // never started, or start failed and cleaned up
         }
+        long start = System.nanoTime();
+        long deadline = start + SHUTDOWN_LINGER_NANOS;
+        int lingered = 0;
+        try {
+            stopAccepting();
+            drainRequests(); // the game's last SENDs and CLOSEs
+            for (NioSession s : slots) {
+                if (s != null && s.state == NioSession.OPEN) {
+                    beginLinger(s, CloseReason.SERVER_SHUTDOWN, "server shutting down", deadline);
+                }
+            }
+            flushDirtySends();
+            lingered = liveSessions;
+            for (long now = System.nanoTime(); liveSessions > 0 && now - deadline < 0; now = System.nanoTime()) {
+                selector.select(millisAtLeastOne(deadline - now));
+                handleSelected();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("graceful shutdown cut short: " + e);
+        }
+        int cut = 0;
         for (NioSession s : slots) {
             if (s != null && s.state != NioSession.CLOSED) {
                 closeSession(s, CloseReason.SERVER_SHUTDOWN, "server shutting down");
+                cut++;
             }
         }
+        if (lingered > 0) {
+            LOG.info("shutdown: " + (lingered - cut) + " of " + lingered + " connections closed gracefully in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms" + (cut > 0 ? "; " + cut
+                    + " closed at once after the " + SHUTDOWN_LINGER_NANOS / 1_000_000 + " ms bound" : ""));
+        }
+        reportRefusals(System.nanoTime() + REFUSAL_LOG_NANOS); // whatever count is left
         closeQuietly(acceptor);
         closeQuietly(selector); // also finishes the channel closes deferred to the next select
+    }
+
+    /** Refuses what already waits in the listen queue, then closes the listener. */
+    private void stopAccepting() {
+        if (acceptor.isOpen()) {
+            for (int i = 0; i < ACCEPTS_PER_ROUND * 4; i++) {
+                SocketChannel channel;
+                try {
+                    channel = acceptor.accept();
+                } catch (IOException e) {
+                    break;
+                }
+                if (channel == null) {
+                    break;
+                }
+                refuse(channel, "server shutting down");
+            }
+        }
+        acceptKey.cancel();
+        closeQuietly(acceptor);
     }
 
     // ------------------------------------------------------------------ waiting
@@ -318,14 +420,14 @@ public final class NioEngine implements Engine {
     }
 
     private void register(SocketChannel channel) {
+        if (freeCount == 0 || !closedBacklog.isEmpty()) {
+            refuse(channel, freeCount == 0 ? "all " + maxSessions + " session slots in use" : "event ring full");
+            return;
+        }
         String peer = "?";
         SelectionKey key = null;
         try {
             peer = formatPeer((InetSocketAddress) channel.getRemoteAddress());
-            if (freeCount == 0 || !closedBacklog.isEmpty()) {
-                refuse(channel, peer, freeCount == 0 ? "all " + maxSessions + " session slots in use" : "event ring full");
-                return;
-            }
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             key = channel.register(selector, SelectionKey.OP_READ);
@@ -343,25 +445,50 @@ public final class NioEngine implements Engine {
         byte[] peerBytes = peer.getBytes(StandardCharsets.UTF_8);
         if (!events.write(EVENT_ACCEPTED, handle, peerBytes, 0, peerBytes.length)) {
             key.cancel();
-            refuse(channel, peer, "event ring full");
+            refuse(channel, "event ring full");
             return;
         }
         freeCount--;
+        liveSessions++;
         NioSession s = new NioSession(slot, handle, channel, key, peer);
         key.attach(s);
         slots[slot] = s;
     }
 
-    private void refuse(SocketChannel channel, String peer, String why) {
+    /**
+     * A connection the server cannot take: SC_LOGIN_FAIL (header only) in one non-blocking write,
+     * FIN, whatever input is already there read and dropped (so the close is not a reset that
+     * could destroy those 3 bytes), then the close. No session, no event; counted for the
+     * rate-limited refusal line.
+     */
+    private void refuse(SocketChannel channel, String why) {
         refusedConnections++;
-        long now = System.nanoTime();
-        if (now - lastRefusalWarning > 10_000_000_000L) {
-            LOG.warning("connection from " + peer + " refused: " + why + " (" + refusedConnections
-                    + " refused since the last such line)");
-            lastRefusalWarning = now;
-            refusedConnections = 0;
+        lastRefusalReason = why;
+        try {
+            channel.configureBlocking(false);
+            channel.write(ByteBuffer.wrap(REFUSAL));
+            channel.shutdownOutput();
+            for (int i = 0; i < 4; i++) {
+                discard.clear();
+                if (channel.read(discard) <= 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // the peer is gone already: nothing to tell it
         }
         closeQuietly(channel);
+        reportRefusals(System.nanoTime());
+    }
+
+    /** At most one line per {@link #REFUSAL_LOG_NANOS}, and only when something was refused. */
+    private void reportRefusals(long now) {
+        if (refusedConnections > 0 && now - lastRefusalLine >= REFUSAL_LOG_NANOS) {
+            LOG.warning("refused " + refusedConnections + (refusedConnections == 1 ? " connection" : " connections")
+                    + " since the last such line (" + lastRefusalReason + "): each got SC_LOGIN_FAIL, then the close");
+            lastRefusalLine = now;
+            refusedConnections = 0;
+        }
     }
 
     private static String formatPeer(InetSocketAddress a) {
@@ -391,23 +518,35 @@ public final class NioEngine implements Engine {
             int code = buffer.getInt(offset); // the ring's buffer is in native order
             CloseReason reason = CloseReason.of(code);
             String text = utf8(buffer, offset + 4, length - 4);
-            if (s.out.position() == 0) {
-                closeSession(s, reason, text);
-                return;
+            if (reason.abortive) {
+                closeSession(s, reason, text); // what is queued goes with it
+            } else {
+                beginLinger(s, reason, text, System.nanoTime() + LINGER_NANOS);
             }
-            s.state = NioSession.LINGER;
-            s.lingerReason = reason;
-            s.lingerText = text;
-            s.lingerDeadlineNanos = System.nanoTime() + LINGER_NANOS;
-            lingering.add(s);
-            // Unpublished packets are not wanted any more; reading goes on, to see the peer's EOF.
-            s.in.clear();
-            if (s.paused) {
-                s.paused = false; // its pausedSessions entry goes stale
-                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
-            }
-            markDirty(s);
         }
+    }
+
+    /**
+     * A graceful close, also with nothing queued: everything queued goes out, then FIN
+     * ({@link #lingerSent}), and input is read and dropped until the peer's EOF or the deadline
+     * ({@link #processLingering}). Closing at once instead, with input the client sent after its
+     * last packet still unread, would make the kernel answer with a reset that can destroy what
+     * the client has not read yet (e.g. the reply to its CS_LOGOUT).
+     */
+    private void beginLinger(NioSession s, CloseReason reason, String text, long deadline) {
+        s.state = NioSession.LINGER;
+        s.lingerReason = reason;
+        s.lingerText = text;
+        s.lingerDeadlineNanos = deadline;
+        lingering.add(s);
+        // Unpublished packets are not wanted any more; reading goes on, to see the peer's EOF.
+        s.in.clear();
+        if (s.paused || s.capped) {
+            s.paused = false; // its pausedSessions or cappedSessions entry goes stale
+            s.capped = false;
+            s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+        }
+        markDirty(s); // writes what is queued, or sends FIN at once if nothing is
     }
 
     private void append(NioSession s, ByteBuffer src, int offset, int length, long timestamp) {
@@ -532,7 +671,7 @@ public final class NioEngine implements Engine {
      * input at a few MB/s (a burst of chat would trickle in over many rounds).
      */
     private void readIn(NioSession s) {
-        for (int i = 0; i < READS_PER_ROUND && !s.paused; i++) {
+        for (int i = 0; i < READS_PER_ROUND && !s.paused && !s.capped; i++) {
             int room = s.in.remaining();
             int n;
             try {
@@ -548,10 +687,20 @@ public final class NioEngine implements Engine {
             }
             if (s.state == NioSession.LINGER) {
                 s.in.clear(); // the game asked to close: what the client still sends is not wanted
-            } else if (!pausedSessions.isEmpty() || !cutPackets(s)) {
+            } else if (!pausedSessions.isEmpty()) {
                 // While others wait for ring space, queue behind them so the earliest paused go first.
                 pause(s);
                 return;
+            } else {
+                int cut = cutPackets(s);
+                if (cut == CUT_RING_FULL) {
+                    pause(s);
+                    return;
+                }
+                if (cut == CUT_CAPPED) {
+                    cap(s);
+                    return;
+                }
             }
             if (n < room || s.state == NioSession.CLOSED) {
                 return; // the socket had no more, or a bad packet closed it
@@ -560,10 +709,16 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * Publishes every whole packet in {@code s.in}. Returns false if the event ring filled up
-     * first: the rest stays in {@code s.in}. A bad header closes the session (returns true).
+     * Publishes every whole packet in {@code s.in}, up to the session's cap for this round.
+     * Returns {@link #CUT_ALL}, or {@link #CUT_RING_FULL} / {@link #CUT_CAPPED} if the event ring
+     * filled up or the cap was reached first: the rest stays in {@code s.in}. A bad header closes
+     * the session (returns {@link #CUT_ALL}).
      */
-    private boolean cutPackets(NioSession s) {
+    private int cutPackets(NioSession s) {
+        if (s.round != round) {
+            s.round = round;
+            s.roundPackets = 0;
+        }
         ByteBuffer in = s.in;
         in.flip();
         try {
@@ -577,18 +732,22 @@ public final class NioEngine implements Engine {
                         in.clear();
                         in.flip();
                         closeSession(s, CloseReason.PROTOCOL_ERROR, error);
-                        return true;
+                        return CUT_ALL;
                     }
                 }
                 if (in.remaining() < size) {
                     break;
                 }
-                if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
-                    return false;
+                if (s.roundPackets == MAX_PACKETS_PER_SESSION_ROUND) {
+                    return CUT_CAPPED;
                 }
+                if (!events.write(EVENT_PACKET, s.handle, in, at, size)) {
+                    return CUT_RING_FULL;
+                }
+                s.roundPackets++;
                 in.position(at + size);
             }
-            return true;
+            return CUT_ALL;
         } finally {
             in.compact();
         }
@@ -600,20 +759,63 @@ public final class NioEngine implements Engine {
         pausedSessions.addLast(s);
     }
 
+    /** Stops reading a session that reached its packet cap; {@link #resumeCapped} goes on next round. */
+    private void cap(NioSession s) {
+        s.capped = true;
+        s.key.interestOps(s.key.interestOps() & ~SelectionKey.OP_READ);
+        cappedSessions.addLast(s);
+    }
+
     private void resumePaused() {
         flushClosedBacklog();
         while (!pausedSessions.isEmpty()) {
             NioSession s = pausedSessions.peekFirst();
             if (s.state == NioSession.OPEN && s.paused) {
-                if (!cutPackets(s)) {
+                int cut = cutPackets(s);
+                if (cut == CUT_RING_FULL) {
                     return; // still full: the rest keep their places
                 }
                 if (s.state == NioSession.OPEN) {
                     s.paused = false;
-                    s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+                    if (cut == CUT_CAPPED) {
+                        cap(s); // its round's share is in: it must not hold up the others
+                    } else {
+                        s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+                    }
                 }
             }
             pausedSessions.pollFirst();
+        }
+    }
+
+    /**
+     * Each session the cap stopped in the previous round publishes its next share and reads again
+     * once its buffer has no whole packet left. Those still capped after it keep the game busy,
+     * so the next round comes at once (awaitReadiness does not wait while the event ring has
+     * records): no spinning without work, and no session waits for another's backlog.
+     */
+    private void resumeCapped() {
+        for (int n = cappedSessions.size(); n > 0; n--) {
+            NioSession s = cappedSessions.pollFirst();
+            if (s.state != NioSession.OPEN || !s.capped) {
+                continue; // closed or lingering since: a stale entry
+            }
+            s.capped = false;
+            if (!pausedSessions.isEmpty()) {
+                pause(s); // the ring is full: wait in line with the others
+                continue;
+            }
+            int cut = cutPackets(s);
+            if (s.state != NioSession.OPEN) {
+                continue;
+            }
+            if (cut == CUT_RING_FULL) {
+                pause(s);
+            } else if (cut == CUT_CAPPED) {
+                cap(s);
+            } else {
+                s.key.interestOps(s.key.interestOps() | SelectionKey.OP_READ);
+            }
         }
     }
 
@@ -631,6 +833,7 @@ public final class NioEngine implements Engine {
             text = s.lingerText;
         }
         s.state = NioSession.CLOSED;
+        liveSessions--;
         s.key.cancel();
         closeQuietly(s.channel); // registered: the descriptor is released at the next select
         byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
@@ -676,12 +879,15 @@ public final class NioEngine implements Engine {
     }
 
     /**
-     * A reset or a broken pipe only says the peer went away: an ordinary disconnect (logged at
-     * FINE), as the native engine reads ECONNRESET and EPIPE. NIO reports both as a plain
-     * IOException, so the message is all there is to tell them by.
+     * A reset or a broken pipe only says the peer went away: an ordinary disconnect (PEER_CLOSED,
+     * which nobody logs above FINE), as the native engine reads ECONNRESET and EPIPE (and
+     * WSAECONNRESET, WSAECONNABORTED on Windows). NIO reports them all as a plain IOException, so
+     * the message is all there is to tell them by.
      */
     private static boolean peerGone(IOException e) {
         String m = e.getMessage();
-        return m != null && (m.contains("Connection reset") || m.contains("Broken pipe"));
+        return m != null && (m.contains("Connection reset") || m.contains("Broken pipe")
+                || m.contains("forcibly closed by the remote host") // WSAECONNRESET
+                || m.contains("connection was aborted")); // WSAECONNABORTED
     }
 }

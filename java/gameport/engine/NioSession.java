@@ -19,7 +19,10 @@ final class NioSession {
 
     /** Reading and writing. */
     static final int OPEN = 0;
-    /** The game asked to close: queued output is flushed, then FIN; input is read only to see the EOF. */
+    /**
+     * The game asked for a graceful close: queued output is flushed, then FIN; input is read and
+     * dropped until the peer's EOF or the linger deadline.
+     */
     static final int LINGER = 1;
     /** The socket is closed; its CLOSED event is in the ring or waits in the engine's backlog. */
     static final int CLOSED = 2;
@@ -36,6 +39,16 @@ final class NioSession {
     ByteBuffer out;
     /** Reading stopped because the event ring was full; packets wait in {@link #in}. */
     boolean paused;
+    /**
+     * Reading stopped because this round's packet cap for the session was reached; the rest waits
+     * in {@link #in} and is published next round. Separate from {@link #paused}: a capped session
+     * never makes another session wait.
+     */
+    boolean capped;
+    /** The engine round {@link #roundPackets} counts in. */
+    long round;
+    /** Packets published into the event ring in {@link #round}. */
+    int roundPackets;
     /** On the list of sessions written at the end of this drain of the requests ring. */
     boolean dirty;
     /** Timestamp of the first SEND request whose bytes wait in {@link #out}. */
