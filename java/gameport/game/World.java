@@ -2,17 +2,13 @@ package gameport.game;
 
 import static gameport.protocol.Protocol.*;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The world's rules: who is where, who sees whom, NPCs that sleep, wake, walk and fight.
- *
- * <p>Views: a player's view holds the ids (players and NPCs) within the view range. Between
- * players the relation is symmetric (one range for all), so every change updates both sides at
- * once, which keeps each client's picture consistent (add before move, remove when out of sight).
- * NPCs have no view; each counts its watchers (players that have it in view) and sleeps while
- * nobody watches: it then has no timer and costs nothing.
+ * The world's rules: who is where, players' actions (move, teleport, chat, attack), and NPCs that
+ * sleep, wake, walk and fight. Who sees whom is {@link Views}'; who is online by name is the
+ * {@link Roster}'. An NPC sleeps while no player watches it: it then has no timer and costs
+ * nothing.
  */
 final class World {
     static final int TIMER_NPC_ACT = 1;
@@ -41,11 +37,10 @@ final class World {
     private final SplittableRandom random;
     private final Outboxes outboxes;
 
+    private final Views views;
     private final IdList nearby = new IdList();
     private final IdList targets = new IdList();
     private int[] viewCopy = new int[64];
-    private final int[] mark;
-    private int epoch;
     /** The game loop's clock for this batch (timers are scheduled from it). */
     long now;
 
@@ -69,7 +64,6 @@ final class World {
         this.idLimit = maxUsers + npcCount;
         this.xs = new int[idLimit];
         this.ys = new int[idLimit];
-        this.mark = new int[idLimit];
         this.random = new SplittableRandom(seed);
         this.outboxes = outboxes;
         this.timers = timers;
@@ -80,6 +74,18 @@ final class World {
         for (int i = 0; i < npcCount; i++) {
             grid.add(npcs.firstId + i);
         }
+        this.views = new Views(this.viewRange, maxUsers, idLimit, players, xs, ys, grid, npcs, outboxes,
+                new Views.NpcWatch() {
+                    @Override
+                    public void watched(int i) {
+                        watch(i);
+                    }
+
+                    @Override
+                    public void unwatched(int i) {
+                        unwatch(i);
+                    }
+                });
     }
 
     int online() {
@@ -122,7 +128,7 @@ final class World {
         s.loggedInAs = p;
         Packets.loginInfo(outboxes.touch(s), p, xs[id], ys[id]);
         grid.add(id);
-        enterViews(p);
+        views.enter(p);
         return null;
     }
 
@@ -161,7 +167,7 @@ final class World {
 
     /** Takes the player out of the world; every player who saw it gets SC_REMOVE_OBJECT. */
     void leave(Player p) {
-        clearView(p, false);
+        views.clear(p, false);
         grid.remove(p.id);
         roster.remove(p);
         players[p.id] = null;
@@ -202,99 +208,12 @@ final class World {
         }
     }
 
-    // ---- views ----------------------------------------------------------------------------
-
-    /** The player just appeared at its position: it and everything around see each other. */
-    private void enterViews(Player p) {
-        grid.collect(xs[p.id], ys[p.id], viewRange, p.id, idLimit, nearby);
-        for (int i = 0, n = nearby.size(); i < n; i++) {
-            see(p, nearby.get(i));
-        }
-    }
-
-    /**
-     * Empties the player's view. Other players that saw it get SC_REMOVE_OBJECT; with
-     * {@code tellSelf} the player also gets SC_REMOVE_OBJECT for everything it saw.
-     */
-    private void clearView(Player p, boolean tellSelf) {
-        viewCopy = p.view.copyTo(viewCopy);
-        for (int i = 0, n = p.view.size(); i < n; i++) {
-            int id = viewCopy[i];
-            if (id >= maxUsers) {
-                unwatch(id - npcs.firstId);
-            } else {
-                Player q = players[id];
-                q.view.remove(p.id);
-                Packets.removeObject(outboxes.touch(q.session), p.id);
-            }
-            if (tellSelf) {
-                Packets.removeObject(outboxes.touch(p.session), id);
-            }
-        }
-        p.view.clear();
-    }
-
+    /** Puts the player at (x, y); Views tells everyone concerned. */
     private void relocate(Player p, int x, int y, int moveTime) {
         xs[p.id] = x;
         ys[p.id] = y;
         grid.update(p.id);
-        Packets.moveObject(outboxes.touch(p.session), p.id, x, y, moveTime);
-
-        int stamp = nextStamp();
-        grid.collect(x, y, viewRange, p.id, idLimit, nearby);
-        for (int i = 0, n = nearby.size(); i < n; i++) {
-            int id = nearby.get(i);
-            mark[id] = stamp;
-            if (!p.view.contains(id)) {
-                see(p, id);
-            } else if (id < maxUsers) {
-                Packets.moveObject(outboxes.touch(players[id].session), p.id, x, y, moveTime);
-            }
-        }
-        if (p.view.size() > nearby.size()) {
-            viewCopy = p.view.copyTo(viewCopy);
-            for (int i = 0, n = p.view.size(); i < n; i++) {
-                int id = viewCopy[i];
-                if (mark[id] != stamp) {
-                    unsee(p, id);
-                }
-            }
-        }
-    }
-
-    private int nextStamp() {
-        if (++epoch == 0) { // wrapped after 2^32 moves: old stamps could collide
-            Arrays.fill(mark, 0);
-            epoch = 1;
-        }
-        return epoch;
-    }
-
-    /** p comes to see object {@code id} (and, if it is a player, that player sees p). */
-    private void see(Player p, int id) {
-        p.view.add(id);
-        if (id >= maxUsers) {
-            int i = id - npcs.firstId;
-            Packets.addNpc(outboxes.touch(p.session), npcs, i, xs[id], ys[id]);
-            watch(i);
-        } else {
-            Player q = players[id];
-            q.view.add(p.id);
-            Packets.addPlayer(outboxes.touch(p.session), q, xs[id], ys[id]);
-            Packets.addPlayer(outboxes.touch(q.session), p, xs[p.id], ys[p.id]);
-        }
-    }
-
-    private void unsee(Player p, int id) {
-        p.view.remove(id);
-        Packets.removeObject(outboxes.touch(p.session), id);
-        if (id >= maxUsers) {
-            unwatch(id - npcs.firstId);
-        } else {
-            Player q = players[id];
-            q.view.remove(p.id);
-            Packets.removeObject(outboxes.touch(q.session), p.id);
-        }
+        views.playerMoved(p, moveTime);
     }
 
     // ---- NPCs -----------------------------------------------------------------------------
@@ -383,20 +302,7 @@ final class World {
         ys[id] = y;
         grid.update(id);
         npcMoves++;
-        // One step away, so every player who saw it before is within R+1 of where it is now.
-        grid.collect(x, y, viewRange + 1, -1, maxUsers, nearby);
-        for (int k = 0, n = nearby.size(); k < n; k++) {
-            Player q = players[nearby.get(k)];
-            boolean inRange = Math.abs(xs[q.id] - x) <= viewRange && Math.abs(ys[q.id] - y) <= viewRange;
-            boolean seen = q.view.contains(id);
-            if (seen && inRange) {
-                Packets.moveObject(outboxes.touch(q.session), id, x, y, 0);
-            } else if (inRange) {
-                see(q, id);
-            } else if (seen) {
-                unsee(q, id);
-            }
-        }
+        views.npcMoved(id);
         return true;
     }
 
@@ -405,13 +311,7 @@ final class World {
         npcs.state[i] = Npcs.DEAD;
         npcKills++;
         timers.cancel(npcs.timer[i]);
-        grid.collect(xs[id], ys[id], viewRange, -1, maxUsers, nearby);
-        for (int k = 0, n = nearby.size(); k < n; k++) {
-            Player q = players[nearby.get(k)];
-            if (q.view.remove(id)) {
-                Packets.removeObject(outboxes.touch(q.session), id);
-            }
-        }
+        views.npcGone(id);
         npcs.watchers[i] = 0;
         grid.remove(id);
         npcs.timer[i] = timers.schedule(now + respawnNanos, TIMER_NPC_RESPAWN, i);
@@ -426,10 +326,7 @@ final class World {
         xs[id] = npcs.homeX[i];
         ys[id] = npcs.homeY[i];
         grid.add(id);
-        grid.collect(xs[id], ys[id], viewRange, -1, maxUsers, nearby);
-        for (int k = 0, n = nearby.size(); k < n; k++) {
-            see(players[nearby.get(k)], id);
-        }
+        views.npcAppeared(id);
     }
 
     private void hitPlayer(Player p, int damage) {
@@ -439,7 +336,7 @@ final class World {
             return;
         }
         // Dead: everyone loses sight of it, and it comes back elsewhere with full hp and half its exp.
-        clearView(p, true);
+        views.clear(p, true);
         p.exp /= 2;
         p.hp = p.maxHp;
         int tile = map.randomFreeTile(random);
@@ -448,7 +345,7 @@ final class World {
         grid.update(p.id);
         Packets.moveObject(outboxes.touch(p.session), p.id, xs[p.id], ys[p.id], 0);
         Packets.statChange(outboxes.touch(p.session), p);
-        enterViews(p);
+        views.enter(p);
     }
 
     private void placeOnFreeTile(int id) {
