@@ -17,9 +17,24 @@ import java.util.logging.Logger;
 /**
  * The one game thread's rounds: take a batch of engine events, run the timers, close sessions
  * past their deadlines, flush every touched session's packets into the request ring once, then
- * hand the round to the engine ({@link Engine#endRound}). All game state is confined to this
- * thread, so nothing here locks. Who may do what is {@link Admission}'s job, the rules are
- * {@link World}'s, when output leaves is {@link Outboxes}'.
+ * hand the round to the engine ({@link Engine#endRound}). Who may do what is {@link Admission}'s
+ * job, the rules are {@link World}'s and {@link Views}', when output leaves is {@link Outboxes}'.
+ *
+ * <p>Threads and ownership:
+ * <ul>
+ *   <li>The game thread ({@link #run}) owns everything in this package: sessions, world, timers,
+ *       outboxes, stats. It is the events ring's only consumer and the requests ring's only
+ *       producer, and with the default engines it also does the I/O, inside endRound and
+ *       requestsFull. Nothing here locks.</li>
+ *   <li>{@link #stop} may be called from any thread: a volatile flag the loop reads once a round.
+ *       The loop then gives every session a graceful close, and closes the engine on this thread
+ *       (the thread that owns the sockets).</li>
+ *   <li>The npc counters ({@link #npcWakeUps} and the like) are read by other threads: copied
+ *       into volatile fields once per busy round, so a reader sees a value of some recent round,
+ *       never a torn one.</li>
+ *   <li>The constructor runs on the thread that starts the server, before the game thread
+ *       starts; Thread.start orders its writes before everything the loop does.</li>
+ * </ul>
  *
  * <p>Containment: a failure while handling one session's event closes that session (reason
  * {@code internal error}; each distinct failure's stack trace is logged once) and the round goes
