@@ -50,8 +50,12 @@ void gp_engine_wake_requests(gp_engine* engine);
  * returned true) or the timeout passes. */
 void gp_engine_await_events(gp_engine* engine, int64_t timeout_nanos);
 
-/* Stops accepting, closes every session (CLOSED events, best effort while the
- * event ring has room for up to a second), joins the workers. Idempotent.
+/* Stops accepting,
+ * takes the requests already in the ring, then gives every session a graceful close (reason
+ * SERVER_SHUTDOWN unless the game closed it already): queued bytes delivered, FIN, input dropped
+ * until the peer's EOF. CLOSED events are published while the event ring has room. All of it
+ * within 3 s (kShutdownLingerMs); what is left then is torn down, and operations the OS has not
+ * ended 1 s later are abandoned. Joins the workers. Idempotent.
  * workers == 0: call it on the driving thread (see gp_engine_poll). */
 void gp_engine_stop(gp_engine* engine);
 

@@ -119,7 +119,8 @@ void EngineCore::stop() {
             driver_ = std::this_thread::get_id();
         }
         if (driver_ == std::this_thread::get_id() || !w.thread_bound()) {
-            // The same shutdown the worker threads run: CLOSED events, linger, last completions.
+            // The same shutdown the worker threads run: graceful closes within kShutdownLingerMs,
+            // CLOSED events, last completions; turn() ends it by kShutdownAbandonMs after that.
             while (w.turn(kTickNanos)) {
             }
             w.report_dropped();

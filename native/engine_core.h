@@ -28,6 +28,13 @@
 // whoever publishes into that inbox wakes it (WorkerCore::wake) only if
 // Ring::consumer_needs_wake() says so. After each completion batch a worker
 // that published events does the same toward the game thread.
+//
+// Closing (CloseReason.java is the spec): a CLOSE whose reason is abortive (close_is_abortive)
+// ends the session at once and drops what is queued; any other CLOSE lingers (WorkerCore::
+// start_linger): queued bytes out, FIN, input read and dropped until the peer's EOF or kLingerMs.
+// Stopping: each worker stops accepting, takes the requests still in the rings (worker 0 first,
+// see EngineCore::requests_drained), then gives each open session that same graceful close with
+// SERVER_SHUTDOWN; all of it ends by kShutdownLingerMs.
 #pragma once
 
 #include <atomic>
@@ -72,8 +79,18 @@ constexpr bool close_is_abortive(int32_t code) {
 constexpr uint32_t kMaxSlots = 1u << 24;          // session index fits 24 bits (completion keys)
 constexpr int64_t kRetryNanos = 1'000'000;        // event ring full: look again in 1 ms
 constexpr int64_t kTickNanos = 50'000'000;        // lingering / stopping / paused accept: look every 50 ms
-constexpr int64_t kLingerMs = 2000;               // CLOSE with queued bytes: flush for at most this
-constexpr int64_t kShutdownPublishMs = 1000;      // stop(): try to deliver CLOSED for this long
+// A graceful CLOSE (close_is_abortive false) lingers: queued bytes out, FIN, then input read and
+// dropped until the peer's EOF, for at most this long. Closing with unread input would make the
+// kernel answer with a reset, and a reset can destroy the last packet (the SC_LOGIN_FAIL or
+// logout reply that explains the close) before the client reads it.
+constexpr int64_t kLingerMs = 2000;
+// stop(): every session gets that graceful close (reason SERVER_SHUTDOWN unless the game closed it
+// already), and CLOSED events are published while the ring has room, until this deadline; what
+// is left then is torn down. Bounds a stop however many sessions there are and whatever the peers do.
+constexpr int64_t kShutdownLingerMs = 3000;
+// After that deadline, at most this long for the OS to end the operations still in flight; then
+// they are abandoned (uring: the ring is closed, which cancels them) so a stop never hangs.
+constexpr int64_t kShutdownAbandonMs = 1000;
 constexpr int kRequestsPerDrain = 4096;
 
 int64_t now_ms();
@@ -119,6 +136,10 @@ public:
     // Release on stop(), acquire in each worker's loop: what stop() wrote
     // before is visible to a worker that sees true.
     std::atomic<bool> stopping{false};
+    // Set (release) by worker 0 once a stop has found the requests ring empty and every request
+    // in it handed to its owner's inbox; the other workers (acquire) close their sessions only
+    // then, so the game's last SENDs and CLOSEs reach every session before it lingers.
+    std::atomic<bool> requests_drained{false};
     std::string description;
 
 private:
@@ -150,8 +171,9 @@ public:
     // One turn of the loop: requests, retries, one OS wait of at most max_wait_nanos
     // (< 0: as long as nothing happens), completions. False once stopped and quiesced.
     bool turn(int64_t max_wait_nanos);
-    // Inline I/O, stop() on a thread that may not submit (not the driver): drop
-    // every OS operation and handle at once (the peers see a reset).
+    // Drop every OS operation and handle of this worker at once (the peers see a reset): inline
+    // stop() on a thread that may not submit (not the driver), or a stop whose last operations
+    // did not end within kShutdownAbandonMs after its deadline.
     void abandon() { os_abandon(); }
     // Logs the CLOSED events a stop had to drop (a full events ring nobody drains).
     void report_dropped();
@@ -189,6 +211,7 @@ protected:
     // reused: every operation ends before its slot is released, so this only
     // keeps a logic error from writing into a stranger's session.
     Session* session_for(uint32_t slot, uint32_t generation, unsigned op);
+    // A stop was seen: accept no more (the sessions may still be lingering).
     bool stopping() const { return stopping_; }
     // Publishes and wakes the game now (before a long OS call, say).
     void wake_game_if_published();
@@ -255,10 +278,13 @@ private:
     enum class Publish { kDone, kBlocked, kBad };
     Publish publish_packets(Session& s, uint32_t slot, std::string* reason);
     void after_receive(uint32_t slot);
+    void start_linger(uint32_t slot, int64_t deadline_ms);
     void begin_teardown(uint32_t slot);
     void linger_sent(uint32_t slot);
     void maybe_finish(uint32_t slot);
     void add_retry(uint32_t slot);
+    void stop_seen(int64_t now);
+    bool ready_to_shut_down(int64_t now);
     void begin_shutdown();
 
     const uint32_t index_;
@@ -273,8 +299,11 @@ private:
     int start_state_ = 0;  // 0 pending, 1 ok, -1 failed
     std::string start_error_;
 
+    // A stop, in two steps: stopping_ once it is seen (accept stops, the last requests are
+    // drained), shut_down_ once every session of the worker was given its graceful close.
     bool stopping_ = false;
-    int64_t stop_deadline_ms_ = 0;
+    bool shut_down_ = false;
+    int64_t stop_deadline_ms_ = 0;  // kShutdownLingerMs after the stop was seen
     const int64_t window_nanos_;
     int64_t last_wait_end_nanos_ = 0;
     uint64_t completions_ = 0;  // receives, sends and accepts handled so far

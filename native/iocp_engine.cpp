@@ -126,7 +126,7 @@ private:
     // A completion port has no thread affinity: any one thread at a time may drive it.
     bool os_bind_driver(std::string*) override { return true; }
     bool thread_bound() const override { return false; }
-    void os_abandon() override {}  // never called: not thread_bound
+    void os_abandon() override;
     std::string os_error_text(const char* what, int error) override { return win_error_text(what, error); }
     bool os_peer_gone(int error) const override {
         return error == WSAECONNRESET || error == WSAECONNABORTED || error == ERROR_NETNAME_DELETED;
@@ -309,6 +309,56 @@ void IocpWorker::on_accept(AcceptOp& a) {
 void IocpWorker::deliver(SOCKET s, std::string peer) {
     // No slot (table full, or stopping): the game never hears of it.
     if (!session_accepted(static_cast<int64_t>(s), std::move(peer))) closesocket(s);
+}
+
+// After an abandoned stop: close every socket of this worker, then wait, bounded,
+// for their operations' completions, so the system is done with each OVERLAPPED (and its buffer)
+// before the memory can go. Wine and Windows both complete cancelled operations promptly.
+void IocpWorker::os_abandon() {
+    SessionTable& table = engine_->table;
+    int outstanding = 0;
+    const auto step = static_cast<uint32_t>(engine_->config.workers);
+    for (uint32_t slot = index(); slot < table.capacity(); slot += step) {
+        Session& s = table.at(slot);
+        if (s.handle >= 0) {
+            CancelIoEx(reinterpret_cast<HANDLE>(socket_of(s)), nullptr);
+            closesocket(socket_of(s));
+            s.handle = -1;
+        }
+        outstanding += (s.recv_inflight ? 1 : 0) + (s.send_inflight ? 1 : 0);
+        s.recv_inflight = s.send_inflight = false;
+    }
+    if (pending_accepts_ > 0) {
+        CancelIoEx(reinterpret_cast<HANDLE>(iocp_engine_->listener.socket), nullptr);
+        outstanding += pending_accepts_;
+    }
+    const int64_t deadline = now_ms() + kShutdownAbandonMs;
+    while (outstanding > 0 && now_ms() < deadline) {
+        ULONG n = 0;
+        if (!GetQueuedCompletionStatusEx(port_, entries_, kBatch, &n, 50, FALSE)) continue;
+        for (ULONG i = 0; i < n; i++) {
+            const ULONG_PTR key = entries_[i].lpCompletionKey;
+            IoOp* op = op_of(entries_[i].lpOverlapped);
+            if (key == kKeyWake || !op) continue;
+            if (key == kKeyHandoff) {
+                Handoff* h = reinterpret_cast<Handoff*>(op);
+                closesocket(h->socket);
+                delete h;
+                continue;
+            }
+            if (key == kKeyAccept) {
+                AcceptOp& a = *reinterpret_cast<AcceptOp*>(op);
+                a.pending = false;
+                pending_accepts_--;
+                closesocket(a.socket);
+                a.socket = INVALID_SOCKET;
+            } else if (op->kind == IoKind::kSend) {
+                free_send_ops_.push_back(op);
+            }
+            outstanding--;
+        }
+    }
+    if (outstanding > 0) log_line("worker %u: %d operation(s) not ended after the abandon", index(), outstanding);
 }
 
 bool IocpWorker::os_tick(int64_t now) {

@@ -79,6 +79,7 @@ void SessionTable::release(uint32_t slot) {
     s.peer.clear();
     s.linger_deadline_ms = 0;
     s.write_shut = false;
+    s.peer_eof = false;
     if (s.recv) s.recv->discard_rest();
     s.sends.reset();
     const uint32_t w = worker_of(slot);

@@ -113,6 +113,7 @@ private:
     bool accept_armed_ = false;
     bool accept_paused_ = false;
     bool accept_error_logged_ = false;
+    bool quiescing_ = false;      // os_quiesced cancelled the wake-up read: not re-armed after it
     bool near_fd_limit_ = false;
     int64_t accept_resume_ms_ = 0;
     int fd_limit_ = 0;
@@ -391,6 +392,7 @@ void UringWorker::os_begin_shutdown() {
 bool UringWorker::os_quiesced() {
     if (accept_armed_) return false;
     if (!wake_armed_) return true;
+    quiescing_ = true;
     io_uring_sqe* e = sqe();
     e->opcode = IORING_OP_ASYNC_CANCEL;
     e->addr = user_data(kOpWake, 0, 0);
@@ -416,9 +418,21 @@ bool UringWorker::os_bind_driver(std::string* err) {
 }
 
 void UringWorker::os_abandon() {
-    ring_.release();  // the kernel cancels every operation; nothing writes into our buffers after this
     SessionTable& table = engine_->table;
-    for (uint32_t slot = 0; slot < table.capacity(); slot++) {
+    // This worker's slots only: the others belong to workers that may still be running.
+    const auto step = static_cast<uint32_t>(engine_->config.workers);
+    // shutdown() first: an operation in flight holds its own reference to the socket, so close()
+    // alone would leave the connection open until the ring is gone; this ends it now, for the peer
+    // too, and completes whatever waits on it.
+    for (uint32_t slot = index(); slot < table.capacity(); slot += step) {
+        Session& s = table.at(slot);
+        if (s.handle >= 0) shutdown(static_cast<int>(s.handle), SHUT_RDWR);
+    }
+    // Closing the ring cancels every operation. Our mapping of the provided-buffer ring would keep
+    // the ring alive: it goes too (the buffers' memory stays until the destructor).
+    ring_.release();
+    buffers_.release_ring();
+    for (uint32_t slot = index(); slot < table.capacity(); slot += step) {
         Session& s = table.at(slot);
         if (s.handle >= 0) {
             close(static_cast<int>(s.handle));
@@ -466,7 +480,7 @@ void UringWorker::handle(const io_uring_cqe& cqe) {
         case kOpAccept: on_accept(cqe.res, cqe.flags); return;
         case kOpWake:
             wake_armed_ = false;
-            if (!stopping()) arm_wake();
+            if (!quiescing_) arm_wake();
             return;
         case kOpCancelMisc: return;
         default: break;

@@ -179,6 +179,12 @@ void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
         return;
     }
     if (!ok || bytes == 0) {
+        if (ok && s.state == SessionState::kLinger && !s.write_shut) {
+            // The peer is done sending but may still read: what is queued for it goes out,
+            // then our FIN, and then the close (linger_sent), with no input left unread.
+            s.peer_eof = true;
+            return;
+        }
         if (ok) {
             s.set_reason(kPeerClosed, "peer closed the connection");
         } else {
@@ -300,6 +306,22 @@ void WorkerCore::send_done(uint32_t slot, bool ok, size_t bytes, int error) {
     if (s.state == SessionState::kLinger && !s.send_inflight) linger_sent(slot);
 }
 
+// A graceful close (a CLOSE whose reason is not abortive, or a stop): whatever is queued goes out
+// (flush_dirty_sends), then FIN (linger_sent), then the session reads and drops input until the
+// peer's EOF or the deadline (process_lingering). Packets received and not published yet are
+// dropped: the game asked to close. SENDs that come after this are dropped (handle_request).
+void WorkerCore::start_linger(uint32_t slot, int64_t deadline_ms) {
+    Session& s = engine_->table.at(slot);
+    s.state = SessionState::kLinger;
+    s.linger_deadline_ms = deadline_ms;
+    lingering_.push_back(slot);
+    if (s.recv) s.recv->discard_rest();
+    // Keep reading, nothing queued or not: unread input would turn the close into a reset. A
+    // multishot receive that is being paused comes back through recv_stopped and is re-armed.
+    if (!s.recv_inflight) submit_recv(slot);
+    if (s.state == SessionState::kLinger) mark_dirty(slot);  // flush_dirty_sends: the rest, then FIN
+}
+
 // A lingering session's last byte is in the socket: send FIN, but close only at the peer's EOF
 // (recv_done) or the linger deadline. Closing now, with bytes the client sent still unread, would
 // make the kernel answer with a reset and drop what it has not transmitted yet.
@@ -308,7 +330,11 @@ void WorkerCore::linger_sent(uint32_t slot) {
     if (s.write_shut) return;
     os_shutdown_write(s);
     s.write_shut = true;
-    if (!s.recv_inflight && !s.on_retry_list) submit_recv(slot);  // to see the EOF
+    if (s.peer_eof) {
+        begin_teardown(slot);  // its EOF came first: nothing unread, the close is clean
+        return;
+    }
+    if (!s.recv_inflight) submit_recv(slot);  // to see the EOF
 }
 
 void WorkerCore::begin_teardown(uint32_t slot) {
@@ -379,6 +405,7 @@ void WorkerCore::process_retries() {
         } else if (s.state == SessionState::kClosing) {
             maybe_finish(slot);
         }
+        // kLinger: nothing waits for the ring any more (start_linger dropped the packets).
     }
 }
 
@@ -388,7 +415,7 @@ void WorkerCore::process_lingering(int64_t now) {
     for (uint32_t slot : lingering_) {
         Session& s = engine_->table.at(slot);
         if (s.state != SessionState::kLinger) continue;
-        if (now >= s.linger_deadline_ms || stopping_) {
+        if (now >= s.linger_deadline_ms) {
             begin_teardown(slot);
         } else {
             lingering_[keep++] = slot;
@@ -441,13 +468,13 @@ bool WorkerCore::handle_request(int32_t type, int64_t session, int64_t timestamp
             text.assign(reinterpret_cast<const char*>(payload) + 4, static_cast<size_t>(length - 4));
         }
         s->set_reason(code, std::move(text));
-        if (s->sends.queued() > 0) {
-            s->state = SessionState::kLinger;
-            s->linger_deadline_ms = now_ms() + kLingerMs;
-            lingering_.push_back(slot);
-            mark_dirty(slot);
-        } else {
+        if (close_is_abortive(code)) {
+            // An abuser: closed at once, its queued bytes and unpublished packets dropped.
+            if (s->recv) s->recv->discard_rest();
             begin_teardown(slot);
+        } else {
+            // Also with nothing queued: FIN and the wait for the peer's EOF still matter.
+            start_linger(slot, now_ms() + kLingerMs);
         }
     }
     return true;
@@ -498,29 +525,71 @@ Session* WorkerCore::session_for(uint32_t slot, uint32_t generation, unsigned op
     return &s;
 }
 
-void WorkerCore::begin_shutdown() {
+// A stop, first step: accept no more (a connection that still comes in is refused), and from now
+// on everything is bounded by stop_deadline_ms_.
+void WorkerCore::stop_seen(int64_t now) {
     stopping_ = true;
-    stop_deadline_ms_ = now_ms() + kShutdownPublishMs;
+    stop_deadline_ms_ = now + kShutdownLingerMs;
     os_begin_shutdown();
+}
+
+// The game writes its last requests (a CLOSE for every session, say) just before it stops the
+// engine: they must reach their sessions before those linger, or they would be dropped. Worker 0
+// takes everything left in the requests ring, forwarding what belongs to the others, and then
+// lets them go on; each of them empties its inbox first. Bounded by the stop deadline.
+bool WorkerCore::ready_to_shut_down(int64_t now) {
+    const bool give_up = now >= stop_deadline_ms_;
+    if (index_ == 0 || engine_->requests_drained.load(std::memory_order_acquire) || give_up) {
+        // At most a ring's worth of drains: a producer that keeps writing cannot hold us here.
+        const int drains = engine_->requests.capacity() / (ringlayout::kHeaderLength * kRequestsPerDrain) + 2;
+        for (int i = 0; i < drains && inbox_.has_records() && !inbox_blocked_; i++) drain_inbox();
+        if (index_ != 0) return true;
+        // Some inbox is full: its worker empties it; try again next turn.
+        if (inbox_.has_records() && !give_up) return false;
+        // Release: the forwarded records are in the inboxes before the others see the flag.
+        engine_->requests_drained.store(true, std::memory_order_release);
+        for (size_t k = 1; k < engine_->workers.size(); k++) engine_->workers[k]->wake();
+        return true;
+    }
+    return false;
+}
+
+// A stop, second step: every open session of this worker gets a graceful close (SERVER_SHUTDOWN);
+// those the game closed already linger on, until stop_deadline_ms_ at the latest.
+void WorkerCore::begin_shutdown() {
+    shut_down_ = true;
     SessionTable& table = engine_->table;
     for (uint32_t slot = index_; slot < table.capacity(); slot += static_cast<uint32_t>(engine_->config.workers)) {
         Session& s = table.at(slot);
-        if (s.state == SessionState::kOpen || s.state == SessionState::kLinger) {
+        if (s.state == SessionState::kOpen) {
             s.set_reason(kServerShutdown, "server shutdown");
-            begin_teardown(slot);
+            start_linger(slot, stop_deadline_ms_);
+        } else if (s.state == SessionState::kLinger) {
+            s.linger_deadline_ms = std::min(s.linger_deadline_ms, stop_deadline_ms_);
         }
     }
+    flush_dirty_sends();
 }
 
 bool WorkerCore::turn(int64_t max_wait_nanos) {
+    int64_t now = now_ms();
     // Acquire pairs with stop()'s release store.
-    if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) begin_shutdown();
-    if (stopping_ && engine_->table.live(index_) == 0 && os_quiesced()) return false;
+    if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) stop_seen(now);
+    if (stopping_ && !shut_down_ && ready_to_shut_down(now)) begin_shutdown();
+    if (shut_down_ && engine_->table.live(index_) == 0 && os_quiesced()) return false;
+    if (stopping_ && now >= stop_deadline_ms_ + kShutdownAbandonMs) {
+        // The OS did not end the last operations in time: give up on them rather than hang.
+        log_line("worker %u: %u session(s) still open %lld ms after the stop began; abandoned", index_,
+                 engine_->table.live(index_), static_cast<long long>(kShutdownLingerMs + kShutdownAbandonMs));
+        report_dropped();
+        abandon();
+        return false;
+    }
 
     bool busy = false;
-    if (!stopping_) busy = drain_inbox();
+    if (!shut_down_) busy = drain_inbox();
     process_retries();
-    const int64_t now = now_ms();
+    now = now_ms();
     process_lingering(now);
     const bool ticking = os_tick(now);
 
@@ -541,9 +610,9 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
         // Requests beyond one drain's share are still waiting: submit them without sleeping first.
         block = timeout != 0 && !os_has_backlog() && !inbox_.has_records();
     } else if (!busy && !os_has_backlog()) {
-        if (stopping_ || inbox_.prepare_to_sleep()) {
+        if (shut_down_ || inbox_.prepare_to_sleep()) {
             block = true;
-            announced = !stopping_;
+            announced = !shut_down_;
         } else if (inbox_blocked_) {
             // The waiting records are ours to forward once another worker's inbox has room:
             // sleep the retry pause (unannounced) instead of spinning against that worker.
