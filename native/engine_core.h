@@ -91,6 +91,12 @@ constexpr int64_t kShutdownLingerMs = 3000;
 // After that deadline, at most this long for the OS to end the operations still in flight; then
 // they are abandoned (uring: the ring is closed, which cancels them) so a stop never hangs.
 constexpr int64_t kShutdownAbandonMs = 1000;
+// At most this many PACKET events of one session per round (WorkerCore::turn). The rest stays in
+// its receive buffer and the session waits as when the events ring is full (receive paused,
+// resumed next round): one client that writes thousands of packets at once cannot fill the
+// events ring or the game thread's batch ahead of everyone else. 32 is far above what an honest
+// client sends in a round (a move or two, a chat line), so nobody honest ever waits for it.
+constexpr uint32_t kMaxPacketsPerSessionRound = 32;
 constexpr int kRequestsPerDrain = 4096;
 
 int64_t now_ms();
@@ -168,7 +174,7 @@ public:
     bool start_inline(std::string* err) { return os_thread_init(err); }
     // Inline I/O, on the driving thread's first poll.
     bool bind_driver(std::string* err) { return os_bind_driver(err); }
-    // One turn of the loop: requests, retries, one OS wait of at most max_wait_nanos
+    // One turn of the loop (a round): requests, retries, one OS wait of at most max_wait_nanos
     // (< 0: as long as nothing happens), completions. False once stopped and quiesced.
     bool turn(int64_t max_wait_nanos);
     // Drop every OS operation and handle of this worker at once (the peers see a reset): inline
@@ -275,14 +281,18 @@ private:
     void submit_send(uint32_t slot);
     void mark_dirty(uint32_t slot);
     void flush_dirty_sends();
-    enum class Publish { kDone, kBlocked, kBad };
+    // kCapped: a whole packet waits, but the session had its kMaxPacketsPerSessionRound this round.
+    enum class Publish { kDone, kBlocked, kCapped, kBad };
     Publish publish_packets(Session& s, uint32_t slot, std::string* reason);
+    // Whether s may publish one more packet this round (kMaxPacketsPerSessionRound).
+    bool packet_allowed(Session& s);
     void after_receive(uint32_t slot);
     void start_linger(uint32_t slot, int64_t deadline_ms);
     void begin_teardown(uint32_t slot);
     void linger_sent(uint32_t slot);
     void maybe_finish(uint32_t slot);
-    void add_retry(uint32_t slot);
+    // next_round: the session waits for the next round (its packet cap), not for ring room.
+    void add_retry(uint32_t slot, bool next_round = false);
     void stop_seen(int64_t now);
     bool ready_to_shut_down(int64_t now);
     void begin_shutdown();
@@ -308,6 +318,8 @@ private:
     int64_t last_wait_end_nanos_ = 0;
     uint64_t completions_ = 0;  // receives, sends and accepts handled so far
     uint64_t completions_before_dispatch_ = 0;
+    uint64_t round_ = 0;        // turns so far: the unit of kMaxPacketsPerSessionRound
+    bool retry_next_round_ = false;  // a session on retry_ waits for its cap, not for ring room
     bool published_events_ = false;
     bool inbox_blocked_ = false;
     int64_t table_full_log_ms_ = 0;

@@ -74,6 +74,8 @@ struct Session {
     int64_t linger_deadline_ms = 0;
     bool write_shut = false;         // lingering: everything sent and FIN out, waiting for the peer's EOF
     bool peer_eof = false;           // lingering: the peer's FIN came before ours; close once ours is out
+    uint64_t quota_round = 0;        // the worker round round_packets counts
+    uint32_t round_packets = 0;      // PACKET events published in that round (kMaxPacketsPerSessionRound)
     std::unique_ptr<RecvBuffer> recv;  // allocated on first use, kept for the slot's next sessions
     SendQueue sends;
 

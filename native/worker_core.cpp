@@ -100,7 +100,7 @@ bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
 }
 
 // After bytes arrive (or at accept, or on retry): publish what can be
-// published, then either re-arm the receive or wait for ring room.
+// published, then either re-arm the receive or wait for ring room (or, capped, for the next round).
 void WorkerCore::after_receive(uint32_t slot) {
     Session& s = engine_->table.at(slot);
     if (s.state != SessionState::kOpen) return;
@@ -114,12 +114,16 @@ void WorkerCore::after_receive(uint32_t slot) {
         published_events_ = true;
     }
     std::string reason;
-    switch (publish_packets(s, slot, &reason)) {
+    const Publish p = publish_packets(s, slot, &reason);
+    switch (p) {
         case Publish::kDone:
             if (!s.recv_inflight) submit_recv(slot);
             break;
         case Publish::kBlocked:
-            add_retry(slot);  // no receive armed: the socket buffer fills and TCP pushes back
+        case Publish::kCapped:
+            // No receive armed: the socket buffer fills and TCP pushes back. A capped session
+            // goes on next round; a blocked one once the ring has room.
+            add_retry(slot, p == Publish::kCapped);
             // A multishot receive stays armed: stop it, or it would go on delivering.
             if (s.recv_inflight) os_pause_recv(slot, s);
             break;
@@ -131,6 +135,14 @@ void WorkerCore::after_receive(uint32_t slot) {
     }
 }
 
+bool WorkerCore::packet_allowed(Session& s) {
+    if (s.quota_round != round_) {
+        s.quota_round = round_;
+        s.round_packets = 0;
+    }
+    return s.round_packets < kMaxPacketsPerSessionRound;
+}
+
 WorkerCore::Publish WorkerCore::publish_packets(Session& s, uint32_t slot, std::string* reason) {
     if (!s.recv) return Publish::kDone;
     RecvBuffer& rb = *s.recv;
@@ -140,10 +152,12 @@ WorkerCore::Publish WorkerCore::publish_packets(Session& s, uint32_t slot, std::
             case RecvBuffer::Next::kNeedMore: return Publish::kDone;
             case RecvBuffer::Next::kBad: return Publish::kBad;
             case RecvBuffer::Next::kPacket:
+                if (!packet_allowed(s)) return Publish::kCapped;
                 if (!engine_->events.write(ringlayout::kEventPacket, engine_->table.handle_of(slot), rb.front(),
                                            static_cast<int32_t>(size))) {
                     return Publish::kBlocked;
                 }
+                s.round_packets++;
                 published_events_ = true;
                 rb.consume(size);
                 break;
@@ -230,10 +244,13 @@ void WorkerCore::recv_data(uint32_t slot, const uint8_t* data, size_t n, bool ar
                 begin_teardown(slot);
                 return;
             }
+            // Over its cap this round, or no room: the rest waits in the receive buffer.
+            if (!packet_allowed(s)) break;
             if (!engine_->events.write(ringlayout::kEventPacket, engine_->table.handle_of(slot), data,
                                        static_cast<int32_t>(size))) {
-                break;  // the rest waits in the receive buffer for room
+                break;
             }
+            s.round_packets++;
             published_events_ = true;
             data += size;
             n -= size;
@@ -367,6 +384,7 @@ void WorkerCore::maybe_finish(uint32_t slot) {
             s.recv->discard_rest();
             p = Publish::kDone;
         }
+        // Capped: the rest of its packets next round, CLOSED after them.
         if (p == Publish::kDone) {
             const int32_t room = engine_->events.max_payload() - 4;
             const int32_t text_len = std::min<int32_t>(static_cast<int32_t>(s.close_text.size()), room);
@@ -378,7 +396,7 @@ void WorkerCore::maybe_finish(uint32_t slot) {
             }
         }
         if (!stopping_ || now_ms() < stop_deadline_ms_) {
-            add_retry(slot);
+            add_retry(slot, p == Publish::kCapped);
             return;
         }
         dropped_closed_++;  // stopping and nobody drains the ring any more
@@ -386,14 +404,16 @@ void WorkerCore::maybe_finish(uint32_t slot) {
     engine_->table.release(slot);
 }
 
-void WorkerCore::add_retry(uint32_t slot) {
+void WorkerCore::add_retry(uint32_t slot, bool next_round) {
     Session& s = engine_->table.at(slot);
+    if (next_round) retry_next_round_ = true;
     if (s.on_retry_list) return;
     s.on_retry_list = true;
     retry_.push_back(slot);
 }
 
 void WorkerCore::process_retries() {
+    retry_next_round_ = false;  // set again by whoever is capped again this round
     if (retry_.empty()) return;
     std::vector<uint32_t> todo;
     todo.swap(retry_);
@@ -406,6 +426,11 @@ void WorkerCore::process_retries() {
             maybe_finish(slot);
         }
         // kLinger: nothing waits for the ring any more (start_linger dropped the packets).
+    }
+    // Keep the larger buffer: no allocation per round once warm.
+    if (retry_.empty()) {
+        todo.clear();
+        retry_.swap(todo);
     }
 }
 
@@ -572,6 +597,7 @@ void WorkerCore::begin_shutdown() {
 }
 
 bool WorkerCore::turn(int64_t max_wait_nanos) {
+    round_++;
     int64_t now = now_ms();
     // Acquire pairs with stop()'s release store.
     if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) stop_seen(now);
@@ -595,7 +621,11 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
 
     int64_t timeout = max_wait_nanos;
     const auto at_most = [&timeout](int64_t t) { timeout = timeout < 0 ? t : std::min(timeout, t); };
-    if (!retry_.empty() || inbox_blocked_) {
+    if (retry_next_round_) {
+        // A session had its kMaxPacketsPerSessionRound: its next packets go out next round, which
+        // starts as soon as this one's completions are handled (inline: when the caller polls again).
+        at_most(0);
+    } else if (!retry_.empty() || inbox_blocked_) {
         // Inline, the events ring is full until our caller drains it: return to it at once.
         // Stopping, nobody drains it any more: look again after the pause instead of spinning.
         at_most(engine_->inline_io && !stopping_ ? 0 : kRetryNanos);
