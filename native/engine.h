@@ -50,7 +50,7 @@ void gp_engine_wake_requests(gp_engine* engine);
  * returned true) or the timeout passes. */
 void gp_engine_await_events(gp_engine* engine, int64_t timeout_nanos);
 
-/* Stops accepting,
+/* Stops accepting (a connection that still comes in is refused: SC_LOGIN_FAIL, then closed),
  * takes the requests already in the ring, then gives every session a graceful close (reason
  * SERVER_SHUTDOWN unless the game closed it already): queued bytes delivered, FIN, input dropped
  * until the peer's EOF. CLOSED events are published while the event ring has room. All of it

@@ -97,7 +97,13 @@ constexpr int64_t kShutdownAbandonMs = 1000;
 // events ring or the game thread's batch ahead of everyone else. 32 is far above what an honest
 // client sends in a round (a move or two, a chat line), so nobody honest ever waits for it.
 constexpr uint32_t kMaxPacketsPerSessionRound = 32;
+// Connections refused at accept (session table full, or stopping): one log line at most this often.
+constexpr int64_t kRefusalLogMs = 10'000;
 constexpr int kRequestsPerDrain = 4096;
+
+// What a refused connection is told before the close: SC_LOGIN_FAIL, u16 size 3 (little-endian),
+// u8 type 3, nothing else (PROTOCOL.md).
+constexpr uint8_t kRefusalPacket[3] = {0x03, 0x00, 0x03};
 
 int64_t now_ms();
 void log_line(const char* fmt, ...) GP_PRINTF(1, 2);
@@ -181,7 +187,8 @@ public:
     // stop() on a thread that may not submit (not the driver), or a stop whose last operations
     // did not end within kShutdownAbandonMs after its deadline.
     void abandon() { os_abandon(); }
-    // Logs the CLOSED events a stop had to drop (a full events ring nobody drains).
+    // Logs what a stop left unsaid: the CLOSED events it had to drop (a full events ring nobody
+    // drains) and refusals not logged yet.
     void report_dropped();
     // Whether only the driving thread may make OS calls on this worker's objects.
     virtual bool thread_bound() const = 0;
@@ -197,8 +204,9 @@ protected:
     // ---- for the OS part, on the worker thread ----
 
     // A connection came in: takes a slot, runs os_attach, publishes ACCEPTED
-    // and arms the first receive. False (the caller closes the handle) when
-    // stopping or when this worker's share of the table is full.
+    // and arms the first receive. When stopping or when this worker's share of the table is
+    // full it refuses the connection instead (os_refuse: SC_LOGIN_FAIL, FIN, close) and counts
+    // it. False only if os_attach failed: then the caller closes the handle.
     bool session_accepted(int64_t handle, std::string peer);
     // The session's receive ended: ok with bytes > 0 (data), ok with 0 bytes
     // (the peer's FIN), or !ok with an OS error code for os_error_text.
@@ -235,6 +243,10 @@ protected:
     virtual void os_abandon() = 0;
     // Ties a freshly accepted session to this worker's completion mechanism.
     virtual bool os_attach(uint32_t slot, Session& s) = 0;
+    // A connection that gets no session (session_accepted): send the n bytes without blocking,
+    // shutdown(write), read and drop whatever input is already there (closing with unread input
+    // would reset the connection and could destroy the packet), close. Never blocks.
+    virtual void os_refuse(int64_t handle, const uint8_t* data, size_t n) = 0;
     // Start an asynchronous receive into buf / send of data. False with an OS
     // error code in *error if it failed at once (no completion will come).
     // With os_provides_buffers, buf is null: the backend picks the memory and
@@ -293,6 +305,8 @@ private:
     void maybe_finish(uint32_t slot);
     // next_round: the session waits for the next round (its packet cap), not for ring room.
     void add_retry(uint32_t slot, bool next_round = false);
+    void refuse(int64_t handle);
+    void log_refusals(int64_t now, bool force);
     void stop_seen(int64_t now);
     bool ready_to_shut_down(int64_t now);
     void begin_shutdown();
@@ -322,7 +336,10 @@ private:
     bool retry_next_round_ = false;  // a session on retry_ waits for its cap, not for ring room
     bool published_events_ = false;
     bool inbox_blocked_ = false;
-    int64_t table_full_log_ms_ = 0;
+    // Refused connections since the last log line, by cause; the line's time.
+    uint64_t refused_full_ = 0;
+    uint64_t refused_stopping_ = 0;
+    int64_t refusal_log_ms_ = 0;
     uint64_t dropped_closed_ = 0;
     std::vector<uint32_t> retry_;
     std::vector<uint32_t> lingering_;

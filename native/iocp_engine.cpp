@@ -112,6 +112,7 @@ public:
 private:
     bool os_thread_init(std::string* err) override;
     bool os_attach(uint32_t slot, Session& s) override;
+    void os_refuse(int64_t handle, const uint8_t* data, size_t n) override;
     bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) override;
     bool os_send(uint32_t slot, Session& s, const uint8_t* data, size_t len, int* error) override;
     bool os_cancel(uint32_t slot, Session& s) override;
@@ -269,7 +270,7 @@ void IocpWorker::on_accept(AcceptOp& a) {
     const SOCKET s = a.socket;
     a.socket = INVALID_SOCKET;
     const bool ok = succeeded(a.op.ov);
-    if (ok && !stopping()) {
+    if (ok) {
         // The accepted socket inherits the listener's properties only after this
         // (shutdown, getpeername and friends need it).
         const SOCKET listen_socket = iocp_engine_->listener.socket;
@@ -282,7 +283,9 @@ void IocpWorker::on_accept(AcceptOp& a) {
         iocp_engine_->listener.get_addresses(a.addresses, 0, kAddressLength, kAddressLength, &local, &local_len,
                                              &remote, &remote_len);
         std::string peer = format_peer(remote);
-        const uint32_t target = next_worker_++ % static_cast<uint32_t>(engine_->config.workers);
+        // Stopping: refused right here (the other workers may be on their way out).
+        const uint32_t target =
+            stopping() ? index() : next_worker_++ % static_cast<uint32_t>(engine_->config.workers);
         if (target == index()) {
             deliver(s, std::move(peer));
         } else {
@@ -307,8 +310,24 @@ void IocpWorker::on_accept(AcceptOp& a) {
 }
 
 void IocpWorker::deliver(SOCKET s, std::string peer) {
-    // No slot (table full, or stopping): the game never hears of it.
+    // No slot (table full, or stopping): refused there, and the game never hears of it.
     if (!session_accepted(static_cast<int64_t>(s), std::move(peer))) closesocket(s);
+}
+
+void IocpWorker::os_refuse(int64_t handle, const uint8_t* data, size_t n) {
+    const SOCKET s = static_cast<SOCKET>(handle);
+    // Not tied to the completion port yet (os_attach does that), so plain non-blocking calls.
+    u_long non_blocking = 1;
+    ioctlsocket(s, FIONBIO, &non_blocking);
+    // A fresh socket's send buffer takes 3 bytes; should it not, the client gets the FIN alone.
+    send(s, reinterpret_cast<const char*>(data), static_cast<int>(n), 0);
+    shutdown(s, SD_SEND);
+    // What the client sent already (its CS_LOGIN, say): read it, so the close is a FIN, not a
+    // reset that would destroy the SC_LOGIN_FAIL on its way. Only what is there now.
+    char sink[4096];
+    for (int i = 0; i < 16 && recv(s, sink, sizeof sink, 0) > 0; i++) {
+    }
+    closesocket(s);
 }
 
 // After an abandoned stop: close every socket of this worker, then wait, bounded,

@@ -69,6 +69,7 @@ public:
 private:
     bool os_thread_init(std::string* err) override;
     bool os_attach(uint32_t slot, Session& s) override;
+    void os_refuse(int64_t handle, const uint8_t* data, size_t n) override;
     bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) override;
     bool os_provides_buffers() const override { return buffers_.ready(); }
     void os_pause_recv(uint32_t slot, Session& s) override;
@@ -252,7 +253,7 @@ void UringWorker::on_accept(int res, uint32_t flags) {
         socklen_t len = sizeof ss;
         std::memset(&ss, 0, sizeof ss);
         getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-        // No slot (table full, or stopping): the game never hears of it.
+        // No slot (table full, or stopping): refused there, and the game never hears of it.
         if (!session_accepted(fd, format_peer(reinterpret_cast<const sockaddr*>(&ss)))) close(fd);
     } else if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
         if (!accept_error_logged_) {
@@ -266,6 +267,20 @@ void UringWorker::on_accept(int res, uint32_t flags) {
     }
     // Other errors (ECONNABORTED, ECANCELED from our own cancel) end only this shot.
     if (!accept_armed_ && !accept_paused_ && !stopping()) arm_accept();
+}
+
+void UringWorker::os_refuse(int64_t handle, const uint8_t* data, size_t n) {
+    const int fd = static_cast<int>(handle);
+    // A fresh socket's send buffer takes 3 bytes; should it not, the client gets the FIN alone.
+    if (send(fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    }
+    shutdown(fd, SHUT_WR);
+    // What the client sent already (its CS_LOGIN, say): read it, so the close is a FIN, not a
+    // reset that could overtake the SC_LOGIN_FAIL. Only what is there now, never waiting.
+    uint8_t sink[4096];
+    for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+    }
+    close(fd);
 }
 
 bool UringWorker::os_attach(uint32_t slot, Session& s) {

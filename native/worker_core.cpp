@@ -79,12 +79,8 @@ bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
     completions_++;
     const uint32_t slot = stopping_ ? UINT32_MAX : engine_->table.acquire(index_);
     if (slot == UINT32_MAX) {
-        if (!stopping_ && now_ms() >= table_full_log_ms_) {
-            table_full_log_ms_ = now_ms() + 10'000;  // at most one line per 10 s
-            log_line("worker %u: session table full (%d slots): connections refused", index_,
-                     engine_->config.max_sessions);
-        }
-        return false;
+        refuse(handle);
+        return true;
     }
     Session& s = engine_->table.at(slot);
     s.state = SessionState::kOpen;
@@ -97,6 +93,39 @@ bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
     }
     after_receive(slot);  // publishes ACCEPTED, then arms the first receive
     return true;
+}
+
+// No session for this connection: tell the client why (SC_LOGIN_FAIL) rather than reset it, and
+// count it; the log says how many, at most once per kRefusalLogMs, not once per connection.
+void WorkerCore::refuse(int64_t handle) {
+    os_refuse(handle, kRefusalPacket, sizeof kRefusalPacket);
+    (stopping_ ? refused_stopping_ : refused_full_)++;
+    log_refusals(now_ms(), false);
+}
+
+void WorkerCore::log_refusals(int64_t now, bool force) {
+    const uint64_t n = refused_full_ + refused_stopping_;
+    if (n == 0 || (!force && refusal_log_ms_ != 0 && now < refusal_log_ms_ + kRefusalLogMs)) return;
+    std::string why;
+    if (refused_full_) {
+        why = "session table full (" + std::to_string(engine_->config.max_sessions) + " per worker)";
+        if (refused_stopping_) why += ": " + std::to_string(refused_full_) + ", ";
+    }
+    if (refused_stopping_) {
+        why += "server stopping";
+        if (refused_full_) why += ": " + std::to_string(refused_stopping_);
+    }
+    if (refusal_log_ms_ == 0) {
+        log_line("worker %u: %llu connection(s) refused with SC_LOGIN_FAIL, %s; further refusals are counted and "
+                 "logged at most every %lld s",
+                 index_, static_cast<unsigned long long>(n), why.c_str(),
+                 static_cast<long long>(kRefusalLogMs / 1000));
+    } else {
+        log_line("worker %u: %llu more connection(s) refused with SC_LOGIN_FAIL in the last %.1f s, %s", index_,
+                 static_cast<unsigned long long>(n), static_cast<double>(now - refusal_log_ms_) / 1000.0, why.c_str());
+    }
+    refusal_log_ms_ = now;
+    refused_full_ = refused_stopping_ = 0;
 }
 
 // After bytes arrive (or at accept, or on retry): publish what can be
@@ -618,6 +647,7 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
     now = now_ms();
     process_lingering(now);
     const bool ticking = os_tick(now);
+    log_refusals(now, false);
 
     int64_t timeout = max_wait_nanos;
     const auto at_most = [&timeout](int64_t t) { timeout = timeout < 0 ? t : std::min(timeout, t); };
@@ -631,6 +661,9 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
         at_most(engine_->inline_io && !stopping_ ? 0 : kRetryNanos);
     }
     if (!lingering_.empty() || ticking || stopping_) at_most(kTickNanos);
+    if (refused_full_ + refused_stopping_ > 0) {  // their log line is due then
+        at_most(std::max<int64_t>(0, refusal_log_ms_ + kRefusalLogMs - now) * 1'000'000);
+    }
     // The game must hear of events published above before we block.
     wake_game_if_published();
     bool block = false;
@@ -667,6 +700,7 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
 }
 
 void WorkerCore::report_dropped() {
+    log_refusals(now_ms(), true);
     if (dropped_closed_) {
         log_line("worker %u: %llu CLOSED events dropped at shutdown (event ring full)", index_,
                  static_cast<unsigned long long>(dropped_closed_));
