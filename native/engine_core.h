@@ -35,6 +35,11 @@
 // Stopping: each worker stops accepting, takes the requests still in the rings (worker 0 first,
 // see EngineCore::requests_drained), then gives each open session that same graceful close with
 // SERVER_SHUTDOWN; all of it ends by kShutdownLingerMs.
+//
+// Failure: nothing is thrown across a thread's top or the C API. An exception in a worker's loop
+// (std::bad_alloc, or EngineError for a hard OS error or an exhausted retry bound) ends that
+// worker: EngineCore::fail records the reason and wakes the game thread, the worker drops its
+// operations and sockets (abandon) and its thread ends; inline, gp_engine_poll returns the failure.
 #pragma once
 
 #include <atomic>
@@ -42,6 +47,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,11 +105,24 @@ constexpr int64_t kShutdownAbandonMs = 1000;
 constexpr uint32_t kMaxPacketsPerSessionRound = 32;
 // Connections refused at accept (session table full, or stopping): one log line at most this often.
 constexpr int64_t kRefusalLogMs = 10'000;
+// An OS call that keeps failing with an error that is normally transient (EINTR, EAGAIN, EBUSY)
+// this many times in a row, with no success between, is taken as a hard failure: no retry loop
+// of the engine spins forever.
+constexpr int kMaxTransientErrors = 1000;
 constexpr int kRequestsPerDrain = 4096;
 
 // What a refused connection is told before the close: SC_LOGIN_FAIL, u16 size 3 (little-endian),
 // u8 type 3, nothing else (PROTOCOL.md).
 constexpr uint8_t kRefusalPacket[3] = {0x03, 0x00, 0x03};
+
+// An unrecoverable failure of the OS part (a hard io_uring_enter or GetQueuedCompletionStatusEx
+// error, a retry bound hit). Thrown on the worker's own thread and caught where its loop runs
+// (WorkerCore::thread_main, EngineCore::poll and stop), which marks the engine failed
+// (EngineCore::fail); never crosses into C or JNI.
+class EngineError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 int64_t now_ms();
 void log_line(const char* fmt, ...) GP_PRINTF(1, 2);
@@ -154,7 +173,32 @@ public:
     std::atomic<bool> requests_drained{false};
     std::string description;
 
+    // ---- failure (any thread) ----
+    // An I/O worker could not go on (an exception in its loop, a hard OS error): the first
+    // reason is kept, the flag set, the game thread woken. Never throws.
+    void fail(const std::string& reason) noexcept;
+    // fail("I/O worker <worker> failed: <what>"), for an exception caught in a worker's loop.
+    void fail_worker(uint32_t worker, const char* what) noexcept;
+    // One acquire load: cheap enough for every round.
+    bool failed() const { return failed_.load(std::memory_order_acquire); }
+    // The first reason given to fail(), or "" if none.
+    std::string failure() const;
+    // Optional, before start() (no other thread runs yet, so a plain store): a word that fail()
+    // sets to 1 with a release store after the reason is recorded. Java reads it with getAcquire
+    // each round instead of calling in; it must stay valid until the engine is destroyed.
+    void set_failure_flag(int32_t* word) { failure_flag_ = word; }
+
 private:
+    // Memory ordering of the failure state: fail() writes failure_reason_ under failure_mutex_,
+    // then stores failed_ (and *failure_flag_) with release. failed() is an acquire load, so a
+    // thread that sees true also sees everything the failing thread did before; failure() reads
+    // the reason under the same mutex, which orders it on its own. The flag only saves the hot
+    // path a lock; the mutex is what protects the string.
+    std::atomic<bool> failed_{false};
+    mutable std::mutex failure_mutex_;
+    std::string failure_reason_;
+    int32_t* failure_flag_ = nullptr;
+
     std::mutex lifecycle_;
     bool started_ = false;
     bool stopped_ = false;
@@ -173,7 +217,7 @@ public:
 
     // Worker 0 reads the requests ring itself; the others get a private inbox.
     bool init_inbox(std::string* err);
-    // Starts the thread and waits for os_thread_init's verdict.
+    // Starts the thread and waits for os_thread_init's verdict. Never throws.
     bool start(std::string* err);
     void join();
     // Inline I/O, on the thread that calls start(): os_thread_init without a thread.
@@ -182,14 +226,25 @@ public:
     bool bind_driver(std::string* err) { return os_bind_driver(err); }
     // One turn of the loop (a round): requests, retries, one OS wait of at most max_wait_nanos
     // (< 0: as long as nothing happens), completions. False once stopped and quiesced.
+    // Throws (std::bad_alloc, EngineError) if the worker cannot go on: the caller marks the
+    // engine failed and calls abandon().
     bool turn(int64_t max_wait_nanos);
     // Drop every OS operation and handle of this worker at once (the peers see a reset): inline
-    // stop() on a thread that may not submit (not the driver), or a stop whose last operations
-    // did not end within kShutdownAbandonMs after its deadline.
-    void abandon() { os_abandon(); }
+    // stop() on a thread that may not submit (not the driver), or after the worker failed.
+    // Idempotent; never throws.
+    void abandon() noexcept;
     // Logs what a stop left unsaid: the CLOSED events it had to drop (a full events ring nobody
     // drains) and refusals not logged yet.
     void report_dropped();
+    // Tests only (gp_engine_inject_failure), any thread: the worker's next turn fails, kind 1
+    // with std::bad_alloc thrown in the state machine, kind 2 with a hard error of its OS wait.
+    void inject_failure(int32_t kind) {
+        injected_failure_.store(kind, std::memory_order_relaxed);
+        wake();
+    }
+    // The worker's thread ended after a failure (release; read with acquire by worker 0, which
+    // then drops requests for its sessions instead of waiting for room in its inbox).
+    bool dead() const { return dead_.load(std::memory_order_acquire); }
     // Whether only the driving thread may make OS calls on this worker's objects.
     virtual bool thread_bound() const = 0;
     // Any thread: ends the worker's OS wait (it then looks at its inbox and the stop flag).
@@ -227,6 +282,15 @@ protected:
     Session* session_for(uint32_t slot, uint32_t generation, unsigned op);
     // A stop was seen: accept no more (the sessions may still be lingering).
     bool stopping() const { return stopping_; }
+    // Tests only: true once after inject_failure(2); the backend's next OS wait then fails as
+    // with a hard error (EngineError).
+    bool take_injected_os_error() {
+        if (injected_os_error_) {
+            injected_os_error_ = false;
+            return true;
+        }
+        return false;
+    }
     // Publishes and wakes the game now (before a long OS call, say).
     void wake_game_if_published();
 
@@ -239,7 +303,8 @@ protected:
     virtual bool os_thread_init(std::string* err) = 0;
     // Inline I/O: the driving thread's first poll; from now on only it makes OS calls.
     virtual bool os_bind_driver(std::string* err) = 0;
-    // See abandon().
+    // See abandon(). Must be safe to call twice, and after a failure left the state machine
+    // half way through something.
     virtual void os_abandon() = 0;
     // Ties a freshly accepted session to this worker's completion mechanism.
     virtual bool os_attach(uint32_t slot, Session& s) = 0;
@@ -328,6 +393,7 @@ private:
     bool stopping_ = false;
     bool shut_down_ = false;
     int64_t stop_deadline_ms_ = 0;  // kShutdownLingerMs after the stop was seen
+    bool abandoned_ = false;
     const int64_t window_nanos_;
     int64_t last_wait_end_nanos_ = 0;
     uint64_t completions_ = 0;  // receives, sends and accepts handled so far
@@ -341,6 +407,9 @@ private:
     uint64_t refused_stopping_ = 0;
     int64_t refusal_log_ms_ = 0;
     uint64_t dropped_closed_ = 0;
+    std::atomic<int32_t> injected_failure_{0};
+    bool injected_os_error_ = false;
+    std::atomic<bool> dead_{false};
     std::vector<uint32_t> retry_;
     std::vector<uint32_t> lingering_;
     std::vector<uint32_t> dirty_;

@@ -44,6 +44,9 @@ constexpr ULONG_PTR kKeyHandoff = kMaxSlots + 3;  // an accepted socket for this
 constexpr int kAcceptsPosted = 8;                 // AcceptEx calls kept pending on the listener
 constexpr ULONG kBatch = 64;                      // completions per GetQueuedCompletionStatusEx
 constexpr int64_t kAcceptRetryMs = 100;           // no socket for AcceptEx: try again after this
+// AcceptEx completions that failed in a row (no connection between): then accept pauses for
+// kAcceptRetryMs, so an error that recurs at once cannot make re-posting spin.
+constexpr int kMaxAcceptErrors = 100;
 // AcceptEx wants room for each address plus 16 bytes (its documentation).
 constexpr DWORD kAddressLength = sizeof(sockaddr_storage) + 16;
 
@@ -152,6 +155,8 @@ private:
     std::vector<AcceptOp> accepts_;
     int pending_accepts_ = 0;
     bool accept_starved_ = false;  // some AcceptEx could not be posted; retried on a tick
+    int accept_errors_ = 0;         // AcceptEx completions that failed in a row
+    int wait_errors_ = 0;           // GetQueuedCompletionStatusEx failures in a row
     int64_t accept_retry_ms_ = 0;
     uint32_t next_worker_ = 0;
 };
@@ -271,6 +276,7 @@ void IocpWorker::on_accept(AcceptOp& a) {
     a.socket = INVALID_SOCKET;
     const bool ok = succeeded(a.op.ov);
     if (ok) {
+        accept_errors_ = 0;
         // The accepted socket inherits the listener's properties only after this
         // (shutdown, getpeername and friends need it).
         const SOCKET listen_socket = iocp_engine_->listener.socket;
@@ -302,6 +308,15 @@ void IocpWorker::on_accept(AcceptOp& a) {
         // Failed (the client gave up before we took it, or our own cancel at
         // shutdown): only this socket is lost.
         closesocket(s);
+        if (!stopping() && ++accept_errors_ >= kMaxAcceptErrors) {
+            // Failing again and again: pause instead of re-posting at once (os_tick resumes).
+            accept_errors_ = 0;
+            log_line("worker %u: AcceptEx failed %d times in a row; pausing accept for %lld ms", index(),
+                     kMaxAcceptErrors, static_cast<long long>(kAcceptRetryMs));
+            accept_starved_ = true;
+            accept_retry_ms_ = now_ms() + kAcceptRetryMs;
+            return;
+        }
     }
     if (!stopping() && !post_accept(a)) {
         accept_starved_ = true;
@@ -330,7 +345,7 @@ void IocpWorker::os_refuse(int64_t handle, const uint8_t* data, size_t n) {
     closesocket(s);
 }
 
-// After an abandoned stop: close every socket of this worker, then wait, bounded,
+// After a failure (or an abandoned stop): close every socket of this worker, then wait, bounded,
 // for their operations' completions, so the system is done with each OVERLAPPED (and its buffer)
 // before the memory can go. Wine and Windows both complete cancelled operations promptly.
 void IocpWorker::os_abandon() {
@@ -490,11 +505,24 @@ void IocpWorker::os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos
     }
     if (block) ms = timeout_nanos < 0 ? INFINITE : millis_rounded_up(timeout_nanos);
     fetched_ = 0;
-    if (!GetQueuedCompletionStatusEx(port_, entries_, kBatch, &fetched_, ms, FALSE)) {
+    const bool injected = take_injected_os_error();
+    if (injected || !GetQueuedCompletionStatusEx(port_, entries_, kBatch, &fetched_, ms, FALSE)) {
         fetched_ = 0;
-        const DWORD e = GetLastError();
-        if (e != WAIT_TIMEOUT) log_line("worker %u: GetQueuedCompletionStatusEx: error %lu", index(), e);
+        const DWORD e = injected ? ERROR_INVALID_HANDLE : GetLastError();
+        if (e == WAIT_TIMEOUT) {
+            wait_errors_ = 0;
+            return;
+        }
+        // A closed or broken port fails at once on every call: that is the end of this worker.
+        // Anything else gets kMaxTransientErrors tries in a row before it counts as the same.
+        std::string text = win_error_text("GetQueuedCompletionStatusEx", static_cast<int>(e));
+        if (injected) text += " (injected by a test)";
+        if (e == ERROR_INVALID_HANDLE || e == ERROR_ABANDONED_WAIT_0 || ++wait_errors_ >= kMaxTransientErrors) {
+            throw EngineError(text);
+        }
+        return;
     }
+    wait_errors_ = 0;
 }
 
 void IocpWorker::os_dispatch() {

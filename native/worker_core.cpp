@@ -40,7 +40,12 @@ bool WorkerCore::init_inbox(std::string* err) {
 }
 
 bool WorkerCore::start(std::string* err) {
-    thread_ = std::thread([this] { thread_main(); });
+    try {
+        thread_ = std::thread([this] { thread_main(); });
+    } catch (const std::exception& e) {  // std::system_error: no thread to be had
+        *err = "cannot start I/O worker " + std::to_string(index_) + ": " + e.what();
+        return false;
+    }
     std::unique_lock<std::mutex> lock(start_mutex_);
     start_cv_.wait(lock, [this] { return start_state_ != 0; });
     if (start_state_ < 0) {
@@ -54,19 +59,51 @@ void WorkerCore::join() {
     if (thread_.joinable()) thread_.join();
 }
 
+// Nothing escapes this function (std::terminate would take the JVM with it): a failure marks
+// the engine failed (which wakes the game thread), drops this worker's OS operations and
+// sockets, and ends the thread; stop() joins it as any other.
 void WorkerCore::thread_main() {
     std::string err;
-    const bool ok = os_thread_init(&err);
+    bool ok = false;
+    try {
+        ok = os_thread_init(&err);
+    } catch (const std::exception& e) {
+        engine_->fail_worker(index_, e.what());
+        err = engine_->failure();
+    } catch (...) {
+        engine_->fail_worker(index_, "unknown exception");
+        err = engine_->failure();
+    }
     {
         std::lock_guard<std::mutex> lock(start_mutex_);
         start_state_ = ok ? 1 : -1;
-        start_error_ = err;
+        start_error_.swap(err);  // no allocation under the lock
     }
     start_cv_.notify_all();
     if (!ok) return;
-    while (turn(-1)) {
+    try {
+        while (turn(-1)) {
+        }
+        report_dropped();
+        return;
+    } catch (const std::exception& e) {
+        engine_->fail_worker(index_, e.what());
+    } catch (...) {
+        engine_->fail_worker(index_, "unknown exception");
     }
-    report_dropped();
+    abandon();
+    // Release: worker 0 (acquire in handle_request) stops forwarding to an inbox nobody reads.
+    dead_.store(true, std::memory_order_release);
+}
+
+void WorkerCore::abandon() noexcept {
+    if (abandoned_) return;
+    abandoned_ = true;
+    try {
+        os_abandon();
+    } catch (...) {
+        // Nothing more to do: the sockets that are left close with the process.
+    }
 }
 
 void WorkerCore::wake_game_if_published() {
@@ -495,6 +532,7 @@ bool WorkerCore::handle_request(int32_t type, int64_t session, int64_t timestamp
         WorkerCore& w = *engine_->workers[owner];
         // The original stamp goes along: the hop through the inbox is part of the latency.
         if (!w.inbox_.write_with_timestamp(type, session, timestamp, payload, length)) {
+            if (w.dead()) return true;  // that worker failed: nobody will ever read its inbox
             inbox_blocked_ = true;
             return false;  // stays in the requests ring; retried after a pause
         }
@@ -590,9 +628,10 @@ void WorkerCore::stop_seen(int64_t now) {
 // The game writes its last requests (a CLOSE for every session, say) just before it stops the
 // engine: they must reach their sessions before those linger, or they would be dropped. Worker 0
 // takes everything left in the requests ring, forwarding what belongs to the others, and then
-// lets them go on; each of them empties its inbox first. Bounded by the stop deadline.
+// lets them go on; each of them empties its inbox first. Bounded by the stop deadline (and a
+// failed engine waits for nobody).
 bool WorkerCore::ready_to_shut_down(int64_t now) {
-    const bool give_up = now >= stop_deadline_ms_;
+    const bool give_up = now >= stop_deadline_ms_ || engine_->failed();
     if (index_ == 0 || engine_->requests_drained.load(std::memory_order_acquire) || give_up) {
         // At most a ring's worth of drains: a producer that keeps writing cannot hold us here.
         const int drains = engine_->requests.capacity() / (ringlayout::kHeaderLength * kRequestsPerDrain) + 2;
@@ -627,6 +666,11 @@ void WorkerCore::begin_shutdown() {
 
 bool WorkerCore::turn(int64_t max_wait_nanos) {
     round_++;
+    if (injected_failure_.load(std::memory_order_relaxed) != 0) {
+        const int32_t kind = injected_failure_.exchange(0, std::memory_order_relaxed);
+        if (kind == 1) throw std::bad_alloc();
+        if (kind == 2) injected_os_error_ = true;
+    }
     int64_t now = now_ms();
     // Acquire pairs with stop()'s release store.
     if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) stop_seen(now);
