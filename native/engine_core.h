@@ -276,8 +276,8 @@ protected:
     void send_done(uint32_t slot, bool ok, size_t bytes, int error);
     // The separate cancel operation of os_cancel (when it returned true) ended.
     void cancel_done(uint32_t slot);
-    // The live session a completion names, or nullptr (logged) if its slot was
-    // reused: every operation ends before its slot is released, so this only
+    // The live session a completion names, or nullptr (counted, logged at most once per 10 s)
+    // if its slot was reused: every operation ends before its slot is released, so this only
     // keeps a logic error from writing into a stranger's session.
     Session* session_for(uint32_t slot, uint32_t generation, unsigned op);
     // A stop was seen: accept no more (the sessions may still be lingering).
@@ -406,6 +406,8 @@ private:
     uint64_t refused_full_ = 0;
     uint64_t refused_stopping_ = 0;
     int64_t refusal_log_ms_ = 0;
+    uint64_t stale_completions_ = 0;
+    int64_t stale_log_ms_ = 0;
     uint64_t dropped_closed_ = 0;
     std::atomic<int32_t> injected_failure_{0};
     bool injected_os_error_ = false;

@@ -611,7 +611,15 @@ Session* WorkerCore::session_for(uint32_t slot, uint32_t generation, unsigned op
     if (slot >= engine_->table.capacity()) return nullptr;
     Session& s = engine_->table.at(slot);
     if (s.state == SessionState::kFree || s.generation != generation) {
-        log_line("worker %u: completion for a stale session (slot %u op %u) ignored", index_, slot, op);
+        // Counted, not logged each: were it ever common, a line per completion would flood the log.
+        stale_completions_++;
+        const int64_t now = now_ms();
+        if (stale_log_ms_ == 0 || now >= stale_log_ms_ + 10'000) {
+            log_line("worker %u: %llu completion(s) for a stale session ignored (the last: slot %u op %u)", index_,
+                     static_cast<unsigned long long>(stale_completions_), slot, op);
+            stale_log_ms_ = now;
+            stale_completions_ = 0;
+        }
         return nullptr;
     }
     return &s;
