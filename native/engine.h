@@ -1,6 +1,7 @@
 /* The engine's C API: what jni_bridge.cpp and the native tests call. Both OS
  * backends (io_uring on Linux, IOCP on Windows) implement exactly this, through
- * the shared engine_api.cpp / engine_core.h; nothing in it names an OS object. The two rings' memory belongs to the caller (Java
+ * the shared engine_api.cpp / engine_core.h; nothing in it names an OS object, and no C++
+ * exception ever leaves it. The two rings' memory belongs to the caller (Java
  * direct buffers, laid out as RingDescriptor.java says) and must stay valid and
  * unmoved until gp_engine_destroy returns. */
 #ifndef GAMEPORT_ENGINE_H
@@ -50,8 +51,12 @@ void gp_engine_wake_requests(gp_engine* engine);
  * returned true) or the timeout passes. */
 void gp_engine_await_events(gp_engine* engine, int64_t timeout_nanos);
 
-/* Stops accepting, closes every session (CLOSED events, best effort while the
- * event ring has room for up to a second), joins the workers. Idempotent.
+/* Stops accepting (a connection that still comes in is refused: SC_LOGIN_FAIL, then closed),
+ * takes the requests already in the ring, then gives every session a graceful close (reason
+ * SERVER_SHUTDOWN unless the game closed it already): queued bytes delivered, FIN, input dropped
+ * until the peer's EOF. CLOSED events are published while the event ring has room. All of it
+ * within 3 s (kShutdownLingerMs); what is left then is torn down, and operations the OS has not
+ * ended 1 s later are abandoned. Joins the workers. Idempotent.
  * workers == 0: call it on the driving thread (see gp_engine_poll). */
 void gp_engine_stop(gp_engine* engine);
 
@@ -76,6 +81,23 @@ int32_t gp_engine_probe(char* err, size_t err_len);
  * recorded concurrently may or may not be included yet, but a later call never
  * returns less than an earlier one (per bucket). */
 int32_t gp_engine_send_latency_counts(gp_engine* engine, int64_t* out, int32_t n);
+
+/* Any thread, any time between create and destroy: 1 if the engine failed (an I/O worker hit an
+ * unrecoverable error, e.g. out of memory or a hard io_uring_enter error, and dropped its
+ * connections), with the reason in err; else 0. A failed engine still needs gp_engine_stop and
+ * gp_engine_destroy; gp_engine_poll returns -1 with the reason. */
+int32_t gp_engine_failed(gp_engine* engine, char* err, size_t err_len);
+
+/* Optional, before gp_engine_start: when the engine fails, it stores 1 into *flag (4-byte
+ * aligned) with a release store, after the reason is recorded, so the caller can check for a
+ * failure with one acquire load per round instead of a call. The memory must stay valid until
+ * gp_engine_destroy returns. */
+void gp_engine_set_failure_flag(gp_engine* engine, int32_t* flag);
+
+/* Tests only: worker `worker` (0 with workers == 0) fails at its next round; kind 1 throws
+ * std::bad_alloc in its state machine, kind 2 makes its next OS wait fail as with a hard error.
+ * The worker is woken for it. Returns 0, or -1 if there is no such worker or kind. */
+int32_t gp_engine_inject_failure(gp_engine* engine, int32_t worker, int32_t kind);
 
 /* "io_uring (SINGLE_ISSUER|DEFER_TASKRUN), 1 worker(s)" or
  * "IOCP (GetQueuedCompletionStatusEx, AcceptEx), 1 worker(s)"; valid after start. */

@@ -60,6 +60,9 @@ gp_engine* gp_engine_create(const gp_engine_config* config, void* events_memory,
     } catch (const std::exception& ex) {
         gameport::copy_err(err, err_len, std::string("cannot create the engine: ") + ex.what());
         return nullptr;
+    } catch (...) {
+        gameport::copy_err(err, err_len, "cannot create the engine: unknown exception");
+        return nullptr;
     }
 }
 
@@ -71,8 +74,10 @@ int32_t gp_engine_start(gp_engine* h, const char* host, int32_t port, char* err,
         return bound;
     } catch (const std::exception& ex) {
         gameport::copy_err(err, err_len, std::string("cannot start the engine: ") + ex.what());
-        return -1;
+    } catch (...) {
+        gameport::copy_err(err, err_len, "cannot start the engine: unknown exception");
     }
+    return -1;
 }
 
 int32_t gp_engine_poll(gp_engine* h, int64_t timeout_nanos, char* err, size_t err_len) {
@@ -81,7 +86,12 @@ int32_t gp_engine_poll(gp_engine* h, int64_t timeout_nanos, char* err, size_t er
         if (h->impl->poll(timeout_nanos, &e)) return 0;
         gameport::copy_err(err, err_len, e);
     } catch (const std::exception& ex) {
-        gameport::copy_err(err, err_len, std::string("engine poll failed: ") + ex.what());
+        // poll() contains the worker's own failures; this is out of memory for the message.
+        h->impl->fail(std::string("engine poll failed: ") + ex.what());
+        gameport::copy_err(err, err_len, ex.what());
+    } catch (...) {
+        h->impl->fail("engine poll failed: unknown exception");
+        gameport::copy_err(err, err_len, "engine poll failed");
     }
     return -1;
 }
@@ -94,24 +104,62 @@ void gp_engine_await_events(gp_engine* h, int64_t timeout_nanos) {
     h->impl->await_events(timeout_nanos < 0 ? 0 : timeout_nanos);
 }
 
-void gp_engine_stop(gp_engine* h) { h->impl->stop(); }
+// stop() contains the failures of the shutdown it runs; what could still come out is a thread
+// that cannot be joined (std::system_error): logged, and the engine counts as failed.
+void gp_engine_stop(gp_engine* h) {
+    try {
+        h->impl->stop();
+    } catch (const std::exception& ex) {
+        gameport::log_line("engine stop: %s", ex.what());
+        h->impl->fail(std::string("engine stop failed: ") + ex.what());
+    } catch (...) {
+        h->impl->fail("engine stop failed: unknown exception");
+    }
+}
 
 void gp_engine_destroy(gp_engine* h) {
     if (!h) return;
-    h->impl->stop();
-    delete h;  // the backend's destructor frees its workers and OS objects
+    gp_engine_stop(h);
+    try {
+        delete h;  // the backend's destructor frees its workers and OS objects
+    } catch (...) {
+        gameport::log_line("engine destroy: unknown exception");
+    }
 }
 
 int32_t gp_engine_probe(char* err, size_t err_len) {
-    std::string e;
-    if (gameport::probe_os(&e) != 0) {
-        gameport::copy_err(err, err_len, e);
+    try {
+        std::string e;
+        if (gameport::probe_os(&e) != 0) {
+            gameport::copy_err(err, err_len, e);
+            return -1;
+        }
+        return 0;
+    } catch (...) {
+        gameport::copy_err(err, err_len, "engine probe failed: unknown exception");
         return -1;
     }
-    return 0;
 }
 
 const char* gp_engine_describe(gp_engine* h) { return h->impl->description.c_str(); }
+
+int32_t gp_engine_failed(gp_engine* h, char* err, size_t err_len) {
+    if (!h->impl->failed()) return 0;
+    try {
+        gameport::copy_err(err, err_len, h->impl->failure());
+    } catch (...) {
+        gameport::copy_err(err, err_len, "engine failed");
+    }
+    return 1;
+}
+
+void gp_engine_set_failure_flag(gp_engine* h, int32_t* flag) { h->impl->set_failure_flag(flag); }
+
+int32_t gp_engine_inject_failure(gp_engine* h, int32_t worker, int32_t kind) {
+    if (worker < 0 || static_cast<size_t>(worker) >= h->impl->workers.size() || kind < 1 || kind > 2) return -1;
+    h->impl->workers[static_cast<size_t>(worker)]->inject_failure(kind);
+    return 0;
+}
 
 int32_t gp_engine_send_latency_counts(gp_engine* h, int64_t* out, int32_t n) {
     if (out && n > 0) {

@@ -4,6 +4,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <algorithm>
+#include <atomic>
+#include <exception>
 
 #include "engine_core.h"
 
@@ -83,9 +85,47 @@ int32_t EngineCore::start(const char* host, int32_t port, std::string* err) {
     return bound;
 }
 
+void EngineCore::fail(const std::string& reason) noexcept {
+    try {
+        {
+            std::lock_guard<std::mutex> lock(failure_mutex_);
+            if (failed_.load(std::memory_order_relaxed)) return;  // the first reason wins
+            failure_reason_ = reason;
+            // Release: the reason (and whatever the failing thread did) before the flag.
+            failed_.store(true, std::memory_order_release);
+            if (failure_flag_) std::atomic_ref<int32_t>(*failure_flag_).store(1, std::memory_order_release);
+        }
+        log_line("engine failed: %s", reason.c_str());
+    } catch (...) {
+        // Copying the reason ran out of memory: the flag alone still says it.
+        failed_.store(true, std::memory_order_release);
+        if (failure_flag_) std::atomic_ref<int32_t>(*failure_flag_).store(1, std::memory_order_release);
+    }
+    // A game thread asleep in await_events hears of it now, not at its next timeout.
+    wake_game();
+}
+
+std::string EngineCore::failure() const {
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    if (failure_reason_.empty() && failed_.load(std::memory_order_acquire)) return "engine failed (out of memory)";
+    return failure_reason_;
+}
+
+void EngineCore::fail_worker(uint32_t worker, const char* what) noexcept {
+    try {
+        fail("I/O worker " + std::to_string(worker) + " failed: " + what);
+    } catch (...) {
+        fail(std::string());  // no memory for the text: failure() says so
+    }
+}
+
 bool EngineCore::poll(int64_t timeout_nanos, std::string* err) {
     if (!inline_io) {
         *err = "gp_engine_poll needs an engine without worker threads (workers = 0)";
+        return false;
+    }
+    if (failed()) {
+        *err = failure();
         return false;
     }
     // Acquire: see `stopping` (a stop on this thread, as the contract says, is seen anyway).
@@ -101,8 +141,19 @@ bool EngineCore::poll(int64_t timeout_nanos, std::string* err) {
         *err = "gp_engine_poll from a thread other than the engine's driver";
         return false;
     }
-    workers[0]->turn(timeout_nanos < 0 ? 0 : timeout_nanos);
-    return true;
+    try {
+        workers[0]->turn(timeout_nanos < 0 ? 0 : timeout_nanos);
+        return true;
+    } catch (const std::exception& e) {
+        fail_worker(0, e.what());
+    } catch (...) {
+        fail_worker(0, "unknown exception");
+    }
+    // The state machine may be half way through something: drop every operation now (on the
+    // driving thread, as SINGLE_ISSUER wants), the sockets close with a reset.
+    workers[0]->abandon();
+    *err = failure();
+    return false;
 }
 
 void EngineCore::stop() {
@@ -114,15 +165,26 @@ void EngineCore::stop() {
     if (started_ && inline_io) {
         WorkerCore& w = *workers[0];
         std::string ignored;
-        if (!driver_bound_ && w.bind_driver(&ignored)) {  // stopped before any poll: this thread drives
+        if (!failed() && !driver_bound_ && w.bind_driver(&ignored)) {  // stopped before any poll: this thread drives
             driver_bound_ = true;
             driver_ = std::this_thread::get_id();
         }
-        if (driver_ == std::this_thread::get_id() || !w.thread_bound()) {
-            // The same shutdown the worker threads run: CLOSED events, linger, last completions.
-            while (w.turn(kTickNanos)) {
+        if (failed()) {
+            w.abandon();  // done at the failure already; the sockets are gone
+        } else if (driver_ == std::this_thread::get_id() || !w.thread_bound()) {
+            // The same shutdown the worker threads run: graceful closes within kShutdownLingerMs,
+            // CLOSED events, last completions; turn() ends it by kShutdownAbandonMs after that.
+            try {
+                while (w.turn(kTickNanos)) {
+                }
+                w.report_dropped();
+            } catch (const std::exception& e) {
+                fail_worker(0, e.what());
+                w.abandon();
+            } catch (...) {
+                fail_worker(0, "unknown exception");
+                w.abandon();
             }
-            w.report_dropped();
         } else {
             log_line("engine stopped from a thread that does not drive it: connections reset, not closed");
             w.abandon();

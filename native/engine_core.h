@@ -28,6 +28,18 @@
 // whoever publishes into that inbox wakes it (WorkerCore::wake) only if
 // Ring::consumer_needs_wake() says so. After each completion batch a worker
 // that published events does the same toward the game thread.
+//
+// Closing (CloseReason.java is the spec): a CLOSE whose reason is abortive (close_is_abortive)
+// ends the session at once and drops what is queued; any other CLOSE lingers (WorkerCore::
+// start_linger): queued bytes out, FIN, input read and dropped until the peer's EOF or kLingerMs.
+// Stopping: each worker stops accepting, takes the requests still in the rings (worker 0 first,
+// see EngineCore::requests_drained), then gives each open session that same graceful close with
+// SERVER_SHUTDOWN; all of it ends by kShutdownLingerMs.
+//
+// Failure: nothing is thrown across a thread's top or the C API. An exception in a worker's loop
+// (std::bad_alloc, or EngineError for a hard OS error or an exhausted retry bound) ends that
+// worker: EngineCore::fail records the reason and wakes the game thread, the worker drops its
+// operations and sockets (abandon) and its thread ends; inline, gp_engine_poll returns the failure.
 #pragma once
 
 #include <atomic>
@@ -35,6 +47,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,9 +85,44 @@ constexpr bool close_is_abortive(int32_t code) {
 constexpr uint32_t kMaxSlots = 1u << 24;          // session index fits 24 bits (completion keys)
 constexpr int64_t kRetryNanos = 1'000'000;        // event ring full: look again in 1 ms
 constexpr int64_t kTickNanos = 50'000'000;        // lingering / stopping / paused accept: look every 50 ms
-constexpr int64_t kLingerMs = 2000;               // CLOSE with queued bytes: flush for at most this
-constexpr int64_t kShutdownPublishMs = 1000;      // stop(): try to deliver CLOSED for this long
+// A graceful CLOSE (close_is_abortive false) lingers: queued bytes out, FIN, then input read and
+// dropped until the peer's EOF, for at most this long. Closing with unread input would make the
+// kernel answer with a reset, and a reset can destroy the last packet (the SC_LOGIN_FAIL or
+// logout reply that explains the close) before the client reads it.
+constexpr int64_t kLingerMs = 2000;
+// stop(): every session gets that graceful close (reason SERVER_SHUTDOWN unless the game closed it
+// already), and CLOSED events are published while the ring has room, until this deadline; what
+// is left then is torn down. Bounds a stop however many sessions there are and whatever the peers do.
+constexpr int64_t kShutdownLingerMs = 3000;
+// After that deadline, at most this long for the OS to end the operations still in flight; then
+// they are abandoned (uring: the ring is closed, which cancels them) so a stop never hangs.
+constexpr int64_t kShutdownAbandonMs = 1000;
+// At most this many PACKET events of one session per round (WorkerCore::turn). The rest stays in
+// its receive buffer and the session waits as when the events ring is full (receive paused,
+// resumed next round): one client that writes thousands of packets at once cannot fill the
+// events ring or the game thread's batch ahead of everyone else. 32 is far above what an honest
+// client sends in a round (a move or two, a chat line), so nobody honest ever waits for it.
+constexpr uint32_t kMaxPacketsPerSessionRound = 32;
+// Connections refused at accept (session table full, or stopping): one log line at most this often.
+constexpr int64_t kRefusalLogMs = 10'000;
+// An OS call that keeps failing with an error that is normally transient (EINTR, EAGAIN, EBUSY)
+// this many times in a row, with no success between, is taken as a hard failure: no retry loop
+// of the engine spins forever.
+constexpr int kMaxTransientErrors = 1000;
 constexpr int kRequestsPerDrain = 4096;
+
+// What a refused connection is told before the close: SC_LOGIN_FAIL, u16 size 3 (little-endian),
+// u8 type 3, nothing else (PROTOCOL.md).
+constexpr uint8_t kRefusalPacket[3] = {0x03, 0x00, 0x03};
+
+// An unrecoverable failure of the OS part (a hard io_uring_enter or GetQueuedCompletionStatusEx
+// error, a retry bound hit). Thrown on the worker's own thread and caught where its loop runs
+// (WorkerCore::thread_main, EngineCore::poll and stop), which marks the engine failed
+// (EngineCore::fail); never crosses into C or JNI.
+class EngineError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 int64_t now_ms();
 void log_line(const char* fmt, ...) GP_PRINTF(1, 2);
@@ -119,9 +167,38 @@ public:
     // Release on stop(), acquire in each worker's loop: what stop() wrote
     // before is visible to a worker that sees true.
     std::atomic<bool> stopping{false};
+    // Set (release) by worker 0 once a stop has found the requests ring empty and every request
+    // in it handed to its owner's inbox; the other workers (acquire) close their sessions only
+    // then, so the game's last SENDs and CLOSEs reach every session before it lingers.
+    std::atomic<bool> requests_drained{false};
     std::string description;
 
+    // ---- failure (any thread) ----
+    // An I/O worker could not go on (an exception in its loop, a hard OS error): the first
+    // reason is kept, the flag set, the game thread woken. Never throws.
+    void fail(const std::string& reason) noexcept;
+    // fail("I/O worker <worker> failed: <what>"), for an exception caught in a worker's loop.
+    void fail_worker(uint32_t worker, const char* what) noexcept;
+    // One acquire load: cheap enough for every round.
+    bool failed() const { return failed_.load(std::memory_order_acquire); }
+    // The first reason given to fail(), or "" if none.
+    std::string failure() const;
+    // Optional, before start() (no other thread runs yet, so a plain store): a word that fail()
+    // sets to 1 with a release store after the reason is recorded. Java reads it with getAcquire
+    // each round instead of calling in; it must stay valid until the engine is destroyed.
+    void set_failure_flag(int32_t* word) { failure_flag_ = word; }
+
 private:
+    // Memory ordering of the failure state: fail() writes failure_reason_ under failure_mutex_,
+    // then stores failed_ (and *failure_flag_) with release. failed() is an acquire load, so a
+    // thread that sees true also sees everything the failing thread did before; failure() reads
+    // the reason under the same mutex, which orders it on its own. The flag only saves the hot
+    // path a lock; the mutex is what protects the string.
+    std::atomic<bool> failed_{false};
+    mutable std::mutex failure_mutex_;
+    std::string failure_reason_;
+    int32_t* failure_flag_ = nullptr;
+
     std::mutex lifecycle_;
     bool started_ = false;
     bool stopped_ = false;
@@ -140,21 +217,34 @@ public:
 
     // Worker 0 reads the requests ring itself; the others get a private inbox.
     bool init_inbox(std::string* err);
-    // Starts the thread and waits for os_thread_init's verdict.
+    // Starts the thread and waits for os_thread_init's verdict. Never throws.
     bool start(std::string* err);
     void join();
     // Inline I/O, on the thread that calls start(): os_thread_init without a thread.
     bool start_inline(std::string* err) { return os_thread_init(err); }
     // Inline I/O, on the driving thread's first poll.
     bool bind_driver(std::string* err) { return os_bind_driver(err); }
-    // One turn of the loop: requests, retries, one OS wait of at most max_wait_nanos
+    // One turn of the loop (a round): requests, retries, one OS wait of at most max_wait_nanos
     // (< 0: as long as nothing happens), completions. False once stopped and quiesced.
+    // Throws (std::bad_alloc, EngineError) if the worker cannot go on: the caller marks the
+    // engine failed and calls abandon().
     bool turn(int64_t max_wait_nanos);
-    // Inline I/O, stop() on a thread that may not submit (not the driver): drop
-    // every OS operation and handle at once (the peers see a reset).
-    void abandon() { os_abandon(); }
-    // Logs the CLOSED events a stop had to drop (a full events ring nobody drains).
+    // Drop every OS operation and handle of this worker at once (the peers see a reset): inline
+    // stop() on a thread that may not submit (not the driver), or after the worker failed.
+    // Idempotent; never throws.
+    void abandon() noexcept;
+    // Logs what a stop left unsaid: the CLOSED events it had to drop (a full events ring nobody
+    // drains) and refusals not logged yet.
     void report_dropped();
+    // Tests only (gp_engine_inject_failure), any thread: the worker's next turn fails, kind 1
+    // with std::bad_alloc thrown in the state machine, kind 2 with a hard error of its OS wait.
+    void inject_failure(int32_t kind) {
+        injected_failure_.store(kind, std::memory_order_relaxed);
+        wake();
+    }
+    // The worker's thread ended after a failure (release; read with acquire by worker 0, which
+    // then drops requests for its sessions instead of waiting for room in its inbox).
+    bool dead() const { return dead_.load(std::memory_order_acquire); }
     // Whether only the driving thread may make OS calls on this worker's objects.
     virtual bool thread_bound() const = 0;
     // Any thread: ends the worker's OS wait (it then looks at its inbox and the stop flag).
@@ -169,8 +259,9 @@ protected:
     // ---- for the OS part, on the worker thread ----
 
     // A connection came in: takes a slot, runs os_attach, publishes ACCEPTED
-    // and arms the first receive. False (the caller closes the handle) when
-    // stopping or when this worker's share of the table is full.
+    // and arms the first receive. When stopping or when this worker's share of the table is
+    // full it refuses the connection instead (os_refuse: SC_LOGIN_FAIL, FIN, close) and counts
+    // it. False only if os_attach failed: then the caller closes the handle.
     bool session_accepted(int64_t handle, std::string peer);
     // The session's receive ended: ok with bytes > 0 (data), ok with 0 bytes
     // (the peer's FIN), or !ok with an OS error code for os_error_text.
@@ -185,11 +276,21 @@ protected:
     void send_done(uint32_t slot, bool ok, size_t bytes, int error);
     // The separate cancel operation of os_cancel (when it returned true) ended.
     void cancel_done(uint32_t slot);
-    // The live session a completion names, or nullptr (logged) if its slot was
-    // reused: every operation ends before its slot is released, so this only
+    // The live session a completion names, or nullptr (counted, logged at most once per 10 s)
+    // if its slot was reused: every operation ends before its slot is released, so this only
     // keeps a logic error from writing into a stranger's session.
     Session* session_for(uint32_t slot, uint32_t generation, unsigned op);
+    // A stop was seen: accept no more (the sessions may still be lingering).
     bool stopping() const { return stopping_; }
+    // Tests only: true once after inject_failure(2); the backend's next OS wait then fails as
+    // with a hard error (EngineError).
+    bool take_injected_os_error() {
+        if (injected_os_error_) {
+            injected_os_error_ = false;
+            return true;
+        }
+        return false;
+    }
     // Publishes and wakes the game now (before a long OS call, say).
     void wake_game_if_published();
 
@@ -202,10 +303,15 @@ protected:
     virtual bool os_thread_init(std::string* err) = 0;
     // Inline I/O: the driving thread's first poll; from now on only it makes OS calls.
     virtual bool os_bind_driver(std::string* err) = 0;
-    // See abandon().
+    // See abandon(). Must be safe to call twice, and after a failure left the state machine
+    // half way through something.
     virtual void os_abandon() = 0;
     // Ties a freshly accepted session to this worker's completion mechanism.
     virtual bool os_attach(uint32_t slot, Session& s) = 0;
+    // A connection that gets no session (session_accepted): send the n bytes without blocking,
+    // shutdown(write), read and drop whatever input is already there (closing with unread input
+    // would reset the connection and could destroy the packet), close. Never blocks.
+    virtual void os_refuse(int64_t handle, const uint8_t* data, size_t n) = 0;
     // Start an asynchronous receive into buf / send of data. False with an OS
     // error code in *error if it failed at once (no completion will come).
     // With os_provides_buffers, buf is null: the backend picks the memory and
@@ -252,13 +358,22 @@ private:
     void submit_send(uint32_t slot);
     void mark_dirty(uint32_t slot);
     void flush_dirty_sends();
-    enum class Publish { kDone, kBlocked, kBad };
+    // kCapped: a whole packet waits, but the session had its kMaxPacketsPerSessionRound this round.
+    enum class Publish { kDone, kBlocked, kCapped, kBad };
     Publish publish_packets(Session& s, uint32_t slot, std::string* reason);
+    // Whether s may publish one more packet this round (kMaxPacketsPerSessionRound).
+    bool packet_allowed(Session& s);
     void after_receive(uint32_t slot);
+    void start_linger(uint32_t slot, int64_t deadline_ms);
     void begin_teardown(uint32_t slot);
     void linger_sent(uint32_t slot);
     void maybe_finish(uint32_t slot);
-    void add_retry(uint32_t slot);
+    // next_round: the session waits for the next round (its packet cap), not for ring room.
+    void add_retry(uint32_t slot, bool next_round = false);
+    void refuse(int64_t handle);
+    void log_refusals(int64_t now, bool force);
+    void stop_seen(int64_t now);
+    bool ready_to_shut_down(int64_t now);
     void begin_shutdown();
 
     const uint32_t index_;
@@ -273,16 +388,30 @@ private:
     int start_state_ = 0;  // 0 pending, 1 ok, -1 failed
     std::string start_error_;
 
+    // A stop, in two steps: stopping_ once it is seen (accept stops, the last requests are
+    // drained), shut_down_ once every session of the worker was given its graceful close.
     bool stopping_ = false;
-    int64_t stop_deadline_ms_ = 0;
+    bool shut_down_ = false;
+    int64_t stop_deadline_ms_ = 0;  // kShutdownLingerMs after the stop was seen
+    bool abandoned_ = false;
     const int64_t window_nanos_;
     int64_t last_wait_end_nanos_ = 0;
     uint64_t completions_ = 0;  // receives, sends and accepts handled so far
     uint64_t completions_before_dispatch_ = 0;
+    uint64_t round_ = 0;        // turns so far: the unit of kMaxPacketsPerSessionRound
+    bool retry_next_round_ = false;  // a session on retry_ waits for its cap, not for ring room
     bool published_events_ = false;
     bool inbox_blocked_ = false;
-    int64_t table_full_log_ms_ = 0;
+    // Refused connections since the last log line, by cause; the line's time.
+    uint64_t refused_full_ = 0;
+    uint64_t refused_stopping_ = 0;
+    int64_t refusal_log_ms_ = 0;
+    uint64_t stale_completions_ = 0;
+    int64_t stale_log_ms_ = 0;
     uint64_t dropped_closed_ = 0;
+    std::atomic<int32_t> injected_failure_{0};
+    bool injected_os_error_ = false;
+    std::atomic<bool> dead_{false};
     std::vector<uint32_t> retry_;
     std::vector<uint32_t> lingering_;
     std::vector<uint32_t> dirty_;

@@ -44,6 +44,9 @@ constexpr ULONG_PTR kKeyHandoff = kMaxSlots + 3;  // an accepted socket for this
 constexpr int kAcceptsPosted = 8;                 // AcceptEx calls kept pending on the listener
 constexpr ULONG kBatch = 64;                      // completions per GetQueuedCompletionStatusEx
 constexpr int64_t kAcceptRetryMs = 100;           // no socket for AcceptEx: try again after this
+// AcceptEx completions that failed in a row (no connection between): then accept pauses for
+// kAcceptRetryMs, so an error that recurs at once cannot make re-posting spin.
+constexpr int kMaxAcceptErrors = 100;
 // AcceptEx wants room for each address plus 16 bytes (its documentation).
 constexpr DWORD kAddressLength = sizeof(sockaddr_storage) + 16;
 
@@ -112,6 +115,7 @@ public:
 private:
     bool os_thread_init(std::string* err) override;
     bool os_attach(uint32_t slot, Session& s) override;
+    void os_refuse(int64_t handle, const uint8_t* data, size_t n) override;
     bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) override;
     bool os_send(uint32_t slot, Session& s, const uint8_t* data, size_t len, int* error) override;
     bool os_cancel(uint32_t slot, Session& s) override;
@@ -126,7 +130,7 @@ private:
     // A completion port has no thread affinity: any one thread at a time may drive it.
     bool os_bind_driver(std::string*) override { return true; }
     bool thread_bound() const override { return false; }
-    void os_abandon() override {}  // never called: not thread_bound
+    void os_abandon() override;
     std::string os_error_text(const char* what, int error) override { return win_error_text(what, error); }
     bool os_peer_gone(int error) const override {
         return error == WSAECONNRESET || error == WSAECONNABORTED || error == ERROR_NETNAME_DELETED;
@@ -151,6 +155,8 @@ private:
     std::vector<AcceptOp> accepts_;
     int pending_accepts_ = 0;
     bool accept_starved_ = false;  // some AcceptEx could not be posted; retried on a tick
+    int accept_errors_ = 0;         // AcceptEx completions that failed in a row
+    int wait_errors_ = 0;           // GetQueuedCompletionStatusEx failures in a row
     int64_t accept_retry_ms_ = 0;
     uint32_t next_worker_ = 0;
 };
@@ -269,7 +275,8 @@ void IocpWorker::on_accept(AcceptOp& a) {
     const SOCKET s = a.socket;
     a.socket = INVALID_SOCKET;
     const bool ok = succeeded(a.op.ov);
-    if (ok && !stopping()) {
+    if (ok) {
+        accept_errors_ = 0;
         // The accepted socket inherits the listener's properties only after this
         // (shutdown, getpeername and friends need it).
         const SOCKET listen_socket = iocp_engine_->listener.socket;
@@ -282,7 +289,9 @@ void IocpWorker::on_accept(AcceptOp& a) {
         iocp_engine_->listener.get_addresses(a.addresses, 0, kAddressLength, kAddressLength, &local, &local_len,
                                              &remote, &remote_len);
         std::string peer = format_peer(remote);
-        const uint32_t target = next_worker_++ % static_cast<uint32_t>(engine_->config.workers);
+        // Stopping: refused right here (the other workers may be on their way out).
+        const uint32_t target =
+            stopping() ? index() : next_worker_++ % static_cast<uint32_t>(engine_->config.workers);
         if (target == index()) {
             deliver(s, std::move(peer));
         } else {
@@ -299,6 +308,15 @@ void IocpWorker::on_accept(AcceptOp& a) {
         // Failed (the client gave up before we took it, or our own cancel at
         // shutdown): only this socket is lost.
         closesocket(s);
+        if (!stopping() && ++accept_errors_ >= kMaxAcceptErrors) {
+            // Failing again and again: pause instead of re-posting at once (os_tick resumes).
+            accept_errors_ = 0;
+            log_line("worker %u: AcceptEx failed %d times in a row; pausing accept for %lld ms", index(),
+                     kMaxAcceptErrors, static_cast<long long>(kAcceptRetryMs));
+            accept_starved_ = true;
+            accept_retry_ms_ = now_ms() + kAcceptRetryMs;
+            return;
+        }
     }
     if (!stopping() && !post_accept(a)) {
         accept_starved_ = true;
@@ -307,8 +325,74 @@ void IocpWorker::on_accept(AcceptOp& a) {
 }
 
 void IocpWorker::deliver(SOCKET s, std::string peer) {
-    // No slot (table full, or stopping): the game never hears of it.
+    // No slot (table full, or stopping): refused there, and the game never hears of it.
     if (!session_accepted(static_cast<int64_t>(s), std::move(peer))) closesocket(s);
+}
+
+void IocpWorker::os_refuse(int64_t handle, const uint8_t* data, size_t n) {
+    const SOCKET s = static_cast<SOCKET>(handle);
+    // Not tied to the completion port yet (os_attach does that), so plain non-blocking calls.
+    u_long non_blocking = 1;
+    ioctlsocket(s, FIONBIO, &non_blocking);
+    // A fresh socket's send buffer takes 3 bytes; should it not, the client gets the FIN alone.
+    send(s, reinterpret_cast<const char*>(data), static_cast<int>(n), 0);
+    shutdown(s, SD_SEND);
+    // What the client sent already (its CS_LOGIN, say): read it, so the close is a FIN, not a
+    // reset that would destroy the SC_LOGIN_FAIL on its way. Only what is there now.
+    char sink[4096];
+    for (int i = 0; i < 16 && recv(s, sink, sizeof sink, 0) > 0; i++) {
+    }
+    closesocket(s);
+}
+
+// After a failure (or an abandoned stop): close every socket of this worker, then wait, bounded,
+// for their operations' completions, so the system is done with each OVERLAPPED (and its buffer)
+// before the memory can go. Wine and Windows both complete cancelled operations promptly.
+void IocpWorker::os_abandon() {
+    SessionTable& table = engine_->table;
+    int outstanding = 0;
+    const auto step = static_cast<uint32_t>(engine_->config.workers);
+    for (uint32_t slot = index(); slot < table.capacity(); slot += step) {
+        Session& s = table.at(slot);
+        if (s.handle >= 0) {
+            CancelIoEx(reinterpret_cast<HANDLE>(socket_of(s)), nullptr);
+            closesocket(socket_of(s));
+            s.handle = -1;
+        }
+        outstanding += (s.recv_inflight ? 1 : 0) + (s.send_inflight ? 1 : 0);
+        s.recv_inflight = s.send_inflight = false;
+    }
+    if (pending_accepts_ > 0) {
+        CancelIoEx(reinterpret_cast<HANDLE>(iocp_engine_->listener.socket), nullptr);
+        outstanding += pending_accepts_;
+    }
+    const int64_t deadline = now_ms() + kShutdownAbandonMs;
+    while (outstanding > 0 && now_ms() < deadline) {
+        ULONG n = 0;
+        if (!GetQueuedCompletionStatusEx(port_, entries_, kBatch, &n, 50, FALSE)) continue;
+        for (ULONG i = 0; i < n; i++) {
+            const ULONG_PTR key = entries_[i].lpCompletionKey;
+            IoOp* op = op_of(entries_[i].lpOverlapped);
+            if (key == kKeyWake || !op) continue;
+            if (key == kKeyHandoff) {
+                Handoff* h = reinterpret_cast<Handoff*>(op);
+                closesocket(h->socket);
+                delete h;
+                continue;
+            }
+            if (key == kKeyAccept) {
+                AcceptOp& a = *reinterpret_cast<AcceptOp*>(op);
+                a.pending = false;
+                pending_accepts_--;
+                closesocket(a.socket);
+                a.socket = INVALID_SOCKET;
+            } else if (op->kind == IoKind::kSend) {
+                free_send_ops_.push_back(op);
+            }
+            outstanding--;
+        }
+    }
+    if (outstanding > 0) log_line("worker %u: %d operation(s) not ended after the abandon", index(), outstanding);
 }
 
 bool IocpWorker::os_tick(int64_t now) {
@@ -421,11 +505,24 @@ void IocpWorker::os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos
     }
     if (block) ms = timeout_nanos < 0 ? INFINITE : millis_rounded_up(timeout_nanos);
     fetched_ = 0;
-    if (!GetQueuedCompletionStatusEx(port_, entries_, kBatch, &fetched_, ms, FALSE)) {
+    const bool injected = take_injected_os_error();
+    if (injected || !GetQueuedCompletionStatusEx(port_, entries_, kBatch, &fetched_, ms, FALSE)) {
         fetched_ = 0;
-        const DWORD e = GetLastError();
-        if (e != WAIT_TIMEOUT) log_line("worker %u: GetQueuedCompletionStatusEx: error %lu", index(), e);
+        const DWORD e = injected ? ERROR_INVALID_HANDLE : GetLastError();
+        if (e == WAIT_TIMEOUT) {
+            wait_errors_ = 0;
+            return;
+        }
+        // A closed or broken port fails at once on every call: that is the end of this worker.
+        // Anything else gets kMaxTransientErrors tries in a row before it counts as the same.
+        std::string text = win_error_text("GetQueuedCompletionStatusEx", static_cast<int>(e));
+        if (injected) text += " (injected by a test)";
+        if (e == ERROR_INVALID_HANDLE || e == ERROR_ABANDONED_WAIT_0 || ++wait_errors_ >= kMaxTransientErrors) {
+            throw EngineError(text);
+        }
+        return;
     }
+    wait_errors_ = 0;
 }
 
 void IocpWorker::os_dispatch() {

@@ -79,6 +79,9 @@ void SessionTable::release(uint32_t slot) {
     s.peer.clear();
     s.linger_deadline_ms = 0;
     s.write_shut = false;
+    s.peer_eof = false;
+    s.quota_round = 0;
+    s.round_packets = 0;
     if (s.recv) s.recv->discard_rest();
     s.sends.reset();
     const uint32_t w = worker_of(slot);

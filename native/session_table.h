@@ -54,7 +54,7 @@ private:
 enum class SessionState : uint8_t {
     kFree,
     kOpen,     // reading and writing
-    kLinger,   // the game asked to close: flush queued sends, read nothing more
+    kLinger,   // a graceful close: flush queued sends, FIN, read and drop input until EOF or deadline
     kClosing,  // I/O cancelled; waiting for the last completion, then CLOSED
 };
 
@@ -73,6 +73,9 @@ struct Session {
     std::string peer;                // "ip:port"
     int64_t linger_deadline_ms = 0;
     bool write_shut = false;         // lingering: everything sent and FIN out, waiting for the peer's EOF
+    bool peer_eof = false;           // lingering: the peer's FIN came before ours; close once ours is out
+    uint64_t quota_round = 0;        // the worker round round_packets counts
+    uint32_t round_packets = 0;      // PACKET events published in that round (kMaxPacketsPerSessionRound)
     std::unique_ptr<RecvBuffer> recv;  // allocated on first use, kept for the slot's next sessions
     SendQueue sends;
 

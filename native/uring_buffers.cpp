@@ -28,6 +28,11 @@ ProvidedBuffers::~ProvidedBuffers() {
     if (base_) munmap(base_, kPoolBytes);
 }
 
+void ProvidedBuffers::release_ring() {
+    if (ring_) munmap(ring_, kRingBytes);
+    ring_ = nullptr;
+}
+
 int ProvidedBuffers::init(int ring_fd, std::string* err) {
     void* pool = mmap(nullptr, kPoolBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pool == MAP_FAILED) {

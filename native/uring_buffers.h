@@ -37,6 +37,9 @@ public:
     // hands every buffer to the kernel. Returns 0 or -errno with *err.
     int init(int ring_fd, std::string* err);
     bool ready() const { return ring_ != nullptr; }
+    // After Uring::release, when the worker is abandoned: unmaps the buffer ring (which keeps the
+    // io_uring alive while mapped) but not the buffers. ready() is false afterwards.
+    void release_ring();
 
     const uint8_t* data(unsigned bid) const { return base_ + static_cast<size_t>(bid) * kSize; }
     // Gives buffer bid back; the kernel sees it after the next publish().

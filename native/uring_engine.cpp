@@ -43,6 +43,9 @@ constexpr uint32_t slot_of(uint64_t ud) { return static_cast<uint32_t>(ud & (kMa
 constexpr uint32_t gen_of(uint64_t ud) { return static_cast<uint32_t>(ud >> 32); }
 
 constexpr int64_t kAcceptPauseMs = 100;  // fd table full: accept again after this
+// Accept completions that failed in a row (no connection between): then accept pauses as on a
+// full fd table, so an error that recurs at once cannot make re-arming spin.
+constexpr int kMaxAcceptErrors = 100;
 
 std::string errno_text(const char* what, int e) { return std::string(what) + ": " + strerror(e); }
 
@@ -69,6 +72,7 @@ public:
 private:
     bool os_thread_init(std::string* err) override;
     bool os_attach(uint32_t slot, Session& s) override;
+    void os_refuse(int64_t handle, const uint8_t* data, size_t n) override;
     bool os_recv(uint32_t slot, Session& s, uint8_t* buf, size_t len, int* error) override;
     bool os_provides_buffers() const override { return buffers_.ready(); }
     void os_pause_recv(uint32_t slot, Session& s) override;
@@ -97,6 +101,10 @@ private:
     void on_accept(int res, uint32_t flags);
     void on_cancel(uint32_t slot, int res);
     void on_multishot_recv(uint32_t slot, const io_uring_cqe& cqe);
+    // An io_uring_enter result that is neither success nor -ETIME: transient ones (EINTR,
+    // EAGAIN, EBUSY) are counted and fail only after kMaxTransientErrors in a row; anything
+    // else (EBADF, EINVAL, EFAULT, EEXIST...) means the ring cannot be used: EngineError.
+    void enter_failed(const char* what, int erc);
 
     UringEngine* const uring_engine_;
     int wake_fd_ = -1;
@@ -113,6 +121,9 @@ private:
     bool accept_armed_ = false;
     bool accept_paused_ = false;
     bool accept_error_logged_ = false;
+    int accept_errors_ = 0;       // accept completions that failed in a row
+    int transient_errors_ = 0;    // io_uring_enter calls that failed transiently in a row
+    bool quiescing_ = false;      // os_quiesced cancelled the wake-up read: not re-armed after it
     bool near_fd_limit_ = false;
     int64_t accept_resume_ms_ = 0;
     int fd_limit_ = 0;
@@ -196,21 +207,35 @@ bool UringWorker::os_thread_init(std::string* err) {
     return true;
 }
 
+// Each flush submits the whole SQ (SUBMIT_ALL) or fails: one that leaves the SQ full this many
+// times over is not going to free an entry.
 io_uring_sqe* UringWorker::sqe() {
-    for (;;) {
+    for (int i = 0; i <= kMaxTransientErrors; i++) {
         if (io_uring_sqe* e = ring_.get_sqe()) return e;
         flush_submissions();
     }
+    throw EngineError("io_uring: the submission queue stays full");
 }
 
 // SQ full: submit without waiting. If the CQ backlog makes the kernel refuse
 // (-EBUSY), completions are copied aside and handled by the main loop, so no
-// handler ever runs inside another.
+// handler ever runs inside another. Bounded: see enter_failed.
 void UringWorker::flush_submissions() {
     for (;;) {
         const int rc = ring_.enter(0, -1);
-        if (rc >= 0 || (rc != -EBUSY && rc != -EAGAIN && rc != -EINTR)) return;
+        if (rc >= 0) {
+            transient_errors_ = 0;
+            return;
+        }
+        enter_failed("io_uring_enter (submit)", rc);
         ring_.reap([&](const io_uring_cqe& c) { deferred_.push_back(c); });
+    }
+}
+
+void UringWorker::enter_failed(const char* what, int erc) {
+    if (erc != -EINTR && erc != -EBUSY && erc != -EAGAIN) throw EngineError(errno_text(what, -erc));
+    if (++transient_errors_ >= kMaxTransientErrors) {
+        throw EngineError(errno_text(what, -erc) + " (" + std::to_string(transient_errors_) + " times in a row)");
     }
 }
 
@@ -246,18 +271,26 @@ void UringWorker::on_accept(int res, uint32_t flags) {
     if (res >= 0) {
         const int fd = res;
         accept_error_logged_ = false;
+        accept_errors_ = 0;
         if (fd >= fd_limit_ - 8) near_fd_limit_ = true;
         sockaddr_storage ss;
         socklen_t len = sizeof ss;
         std::memset(&ss, 0, sizeof ss);
         getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-        // No slot (table full, or stopping): the game never hears of it.
+        // No slot (table full, or stopping): refused there, and the game never hears of it.
         if (!session_accepted(fd, format_peer(reinterpret_cast<const sockaddr*>(&ss)))) close(fd);
-    } else if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
+    } else if (res == -EBADF || res == -ENOTSOCK || res == -EINVAL || res == -EOPNOTSUPP || res == -EFAULT) {
+        // The listener itself is unusable (or the kernel lacks multishot accept): no new
+        // connection can ever come, so the engine cannot go on.
+        throw EngineError(errno_text("accept", -res));
+    } else if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM ||
+               (res != -ECANCELED && ++accept_errors_ >= kMaxAcceptErrors)) {
         if (!accept_error_logged_) {
-            log_line("worker %u: accept: %s; pausing accept until a session ends", index(), strerror(-res));
+            log_line("worker %u: accept: %s%s; pausing accept until a session ends", index(), strerror(-res),
+                     accept_errors_ >= kMaxAcceptErrors ? " (again and again)" : "");
             accept_error_logged_ = true;  // once per episode: an accepted connection ends it
         }
+        accept_errors_ = 0;
         accept_paused_ = true;
         accept_resume_ms_ = now_ms() + kAcceptPauseMs;
         if (accept_armed_) cancel_accept();
@@ -265,6 +298,20 @@ void UringWorker::on_accept(int res, uint32_t flags) {
     }
     // Other errors (ECONNABORTED, ECANCELED from our own cancel) end only this shot.
     if (!accept_armed_ && !accept_paused_ && !stopping()) arm_accept();
+}
+
+void UringWorker::os_refuse(int64_t handle, const uint8_t* data, size_t n) {
+    const int fd = static_cast<int>(handle);
+    // A fresh socket's send buffer takes 3 bytes; should it not, the client gets the FIN alone.
+    if (send(fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+    }
+    shutdown(fd, SHUT_WR);
+    // What the client sent already (its CS_LOGIN, say): read it, so the close is a FIN, not a
+    // reset that could overtake the SC_LOGIN_FAIL. Only what is there now, never waiting.
+    uint8_t sink[4096];
+    for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+    }
+    close(fd);
 }
 
 bool UringWorker::os_attach(uint32_t slot, Session& s) {
@@ -391,6 +438,7 @@ void UringWorker::os_begin_shutdown() {
 bool UringWorker::os_quiesced() {
     if (accept_armed_) return false;
     if (!wake_armed_) return true;
+    quiescing_ = true;
     io_uring_sqe* e = sqe();
     e->opcode = IORING_OP_ASYNC_CANCEL;
     e->addr = user_data(kOpWake, 0, 0);
@@ -416,9 +464,21 @@ bool UringWorker::os_bind_driver(std::string* err) {
 }
 
 void UringWorker::os_abandon() {
-    ring_.release();  // the kernel cancels every operation; nothing writes into our buffers after this
     SessionTable& table = engine_->table;
-    for (uint32_t slot = 0; slot < table.capacity(); slot++) {
+    // This worker's slots only: the others belong to workers that may still be running.
+    const auto step = static_cast<uint32_t>(engine_->config.workers);
+    // shutdown() first: an operation in flight holds its own reference to the socket, so close()
+    // alone would leave the connection open until the ring is gone; this ends it now, for the peer
+    // too, and completes whatever waits on it.
+    for (uint32_t slot = index(); slot < table.capacity(); slot += step) {
+        Session& s = table.at(slot);
+        if (s.handle >= 0) shutdown(static_cast<int>(s.handle), SHUT_RDWR);
+    }
+    // Closing the ring cancels every operation. Our mapping of the provided-buffer ring would keep
+    // the ring alive: it goes too (the buffers' memory stays until the destructor).
+    ring_.release();
+    buffers_.release_ring();
+    for (uint32_t slot = index(); slot < table.capacity(); slot += step) {
         Session& s = table.at(slot);
         if (s.handle >= 0) {
             close(static_cast<int>(s.handle));
@@ -433,6 +493,7 @@ void UringWorker::os_abandon() {
 // and submits this round's sends on the way in. Only if the window brought
 // nothing does a second wait return at the first completion.
 void UringWorker::os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) {
+    if (take_injected_os_error()) throw EngineError(errno_text("io_uring_enter", EBADF) + " (injected by a test)");
     int erc;
     if (block && window_nanos > 0 && timeout_nanos != 0) {
         const int64_t window = timeout_nanos < 0 ? window_nanos : std::min(window_nanos, timeout_nanos);
@@ -444,8 +505,10 @@ void UringWorker::os_wait(bool block, int64_t timeout_nanos, int64_t window_nano
     } else {
         erc = ring_.enter(block ? 1 : 0, timeout_nanos);
     }
-    if (erc < 0 && erc != -ETIME && erc != -EINTR && erc != -EBUSY && erc != -EAGAIN) {
-        log_line("worker %u: io_uring_enter: %s", index(), strerror(-erc));
+    if (erc >= 0 || erc == -ETIME) {
+        transient_errors_ = 0;
+    } else {
+        enter_failed("io_uring_enter", erc);
     }
 }
 
@@ -466,7 +529,9 @@ void UringWorker::handle(const io_uring_cqe& cqe) {
         case kOpAccept: on_accept(cqe.res, cqe.flags); return;
         case kOpWake:
             wake_armed_ = false;
-            if (!stopping()) arm_wake();
+            // Any error but our own cancel would come back at once on every re-arm.
+            if (cqe.res < 0 && cqe.res != -ECANCELED) throw EngineError(errno_text("wake-up read", -cqe.res));
+            if (!quiescing_) arm_wake();
             return;
         case kOpCancelMisc: return;
         default: break;

@@ -40,7 +40,12 @@ bool WorkerCore::init_inbox(std::string* err) {
 }
 
 bool WorkerCore::start(std::string* err) {
-    thread_ = std::thread([this] { thread_main(); });
+    try {
+        thread_ = std::thread([this] { thread_main(); });
+    } catch (const std::exception& e) {  // std::system_error: no thread to be had
+        *err = "cannot start I/O worker " + std::to_string(index_) + ": " + e.what();
+        return false;
+    }
     std::unique_lock<std::mutex> lock(start_mutex_);
     start_cv_.wait(lock, [this] { return start_state_ != 0; });
     if (start_state_ < 0) {
@@ -54,19 +59,51 @@ void WorkerCore::join() {
     if (thread_.joinable()) thread_.join();
 }
 
+// Nothing escapes this function (std::terminate would take the JVM with it): a failure marks
+// the engine failed (which wakes the game thread), drops this worker's OS operations and
+// sockets, and ends the thread; stop() joins it as any other.
 void WorkerCore::thread_main() {
     std::string err;
-    const bool ok = os_thread_init(&err);
+    bool ok = false;
+    try {
+        ok = os_thread_init(&err);
+    } catch (const std::exception& e) {
+        engine_->fail_worker(index_, e.what());
+        err = engine_->failure();
+    } catch (...) {
+        engine_->fail_worker(index_, "unknown exception");
+        err = engine_->failure();
+    }
     {
         std::lock_guard<std::mutex> lock(start_mutex_);
         start_state_ = ok ? 1 : -1;
-        start_error_ = err;
+        start_error_.swap(err);  // no allocation under the lock
     }
     start_cv_.notify_all();
     if (!ok) return;
-    while (turn(-1)) {
+    try {
+        while (turn(-1)) {
+        }
+        report_dropped();
+        return;
+    } catch (const std::exception& e) {
+        engine_->fail_worker(index_, e.what());
+    } catch (...) {
+        engine_->fail_worker(index_, "unknown exception");
     }
-    report_dropped();
+    abandon();
+    // Release: worker 0 (acquire in handle_request) stops forwarding to an inbox nobody reads.
+    dead_.store(true, std::memory_order_release);
+}
+
+void WorkerCore::abandon() noexcept {
+    if (abandoned_) return;
+    abandoned_ = true;
+    try {
+        os_abandon();
+    } catch (...) {
+        // Nothing more to do: the sockets that are left close with the process.
+    }
 }
 
 void WorkerCore::wake_game_if_published() {
@@ -79,12 +116,8 @@ bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
     completions_++;
     const uint32_t slot = stopping_ ? UINT32_MAX : engine_->table.acquire(index_);
     if (slot == UINT32_MAX) {
-        if (!stopping_ && now_ms() >= table_full_log_ms_) {
-            table_full_log_ms_ = now_ms() + 10'000;  // at most one line per 10 s
-            log_line("worker %u: session table full (%d slots): connections refused", index_,
-                     engine_->config.max_sessions);
-        }
-        return false;
+        refuse(handle);
+        return true;
     }
     Session& s = engine_->table.at(slot);
     s.state = SessionState::kOpen;
@@ -99,8 +132,41 @@ bool WorkerCore::session_accepted(int64_t handle, std::string peer) {
     return true;
 }
 
+// No session for this connection: tell the client why (SC_LOGIN_FAIL) rather than reset it, and
+// count it; the log says how many, at most once per kRefusalLogMs, not once per connection.
+void WorkerCore::refuse(int64_t handle) {
+    os_refuse(handle, kRefusalPacket, sizeof kRefusalPacket);
+    (stopping_ ? refused_stopping_ : refused_full_)++;
+    log_refusals(now_ms(), false);
+}
+
+void WorkerCore::log_refusals(int64_t now, bool force) {
+    const uint64_t n = refused_full_ + refused_stopping_;
+    if (n == 0 || (!force && refusal_log_ms_ != 0 && now < refusal_log_ms_ + kRefusalLogMs)) return;
+    std::string why;
+    if (refused_full_) {
+        why = "session table full (" + std::to_string(engine_->config.max_sessions) + " per worker)";
+        if (refused_stopping_) why += ": " + std::to_string(refused_full_) + ", ";
+    }
+    if (refused_stopping_) {
+        why += "server stopping";
+        if (refused_full_) why += ": " + std::to_string(refused_stopping_);
+    }
+    if (refusal_log_ms_ == 0) {
+        log_line("worker %u: %llu connection(s) refused with SC_LOGIN_FAIL, %s; further refusals are counted and "
+                 "logged at most every %lld s",
+                 index_, static_cast<unsigned long long>(n), why.c_str(),
+                 static_cast<long long>(kRefusalLogMs / 1000));
+    } else {
+        log_line("worker %u: %llu more connection(s) refused with SC_LOGIN_FAIL in the last %.1f s, %s", index_,
+                 static_cast<unsigned long long>(n), static_cast<double>(now - refusal_log_ms_) / 1000.0, why.c_str());
+    }
+    refusal_log_ms_ = now;
+    refused_full_ = refused_stopping_ = 0;
+}
+
 // After bytes arrive (or at accept, or on retry): publish what can be
-// published, then either re-arm the receive or wait for ring room.
+// published, then either re-arm the receive or wait for ring room (or, capped, for the next round).
 void WorkerCore::after_receive(uint32_t slot) {
     Session& s = engine_->table.at(slot);
     if (s.state != SessionState::kOpen) return;
@@ -114,12 +180,16 @@ void WorkerCore::after_receive(uint32_t slot) {
         published_events_ = true;
     }
     std::string reason;
-    switch (publish_packets(s, slot, &reason)) {
+    const Publish p = publish_packets(s, slot, &reason);
+    switch (p) {
         case Publish::kDone:
             if (!s.recv_inflight) submit_recv(slot);
             break;
         case Publish::kBlocked:
-            add_retry(slot);  // no receive armed: the socket buffer fills and TCP pushes back
+        case Publish::kCapped:
+            // No receive armed: the socket buffer fills and TCP pushes back. A capped session
+            // goes on next round; a blocked one once the ring has room.
+            add_retry(slot, p == Publish::kCapped);
             // A multishot receive stays armed: stop it, or it would go on delivering.
             if (s.recv_inflight) os_pause_recv(slot, s);
             break;
@@ -131,6 +201,14 @@ void WorkerCore::after_receive(uint32_t slot) {
     }
 }
 
+bool WorkerCore::packet_allowed(Session& s) {
+    if (s.quota_round != round_) {
+        s.quota_round = round_;
+        s.round_packets = 0;
+    }
+    return s.round_packets < kMaxPacketsPerSessionRound;
+}
+
 WorkerCore::Publish WorkerCore::publish_packets(Session& s, uint32_t slot, std::string* reason) {
     if (!s.recv) return Publish::kDone;
     RecvBuffer& rb = *s.recv;
@@ -140,10 +218,12 @@ WorkerCore::Publish WorkerCore::publish_packets(Session& s, uint32_t slot, std::
             case RecvBuffer::Next::kNeedMore: return Publish::kDone;
             case RecvBuffer::Next::kBad: return Publish::kBad;
             case RecvBuffer::Next::kPacket:
+                if (!packet_allowed(s)) return Publish::kCapped;
                 if (!engine_->events.write(ringlayout::kEventPacket, engine_->table.handle_of(slot), rb.front(),
                                            static_cast<int32_t>(size))) {
                     return Publish::kBlocked;
                 }
+                s.round_packets++;
                 published_events_ = true;
                 rb.consume(size);
                 break;
@@ -179,6 +259,12 @@ void WorkerCore::recv_done(uint32_t slot, bool ok, size_t bytes, int error) {
         return;
     }
     if (!ok || bytes == 0) {
+        if (ok && s.state == SessionState::kLinger && !s.write_shut) {
+            // The peer is done sending but may still read: what is queued for it goes out,
+            // then our FIN, and then the close (linger_sent), with no input left unread.
+            s.peer_eof = true;
+            return;
+        }
         if (ok) {
             s.set_reason(kPeerClosed, "peer closed the connection");
         } else {
@@ -224,10 +310,13 @@ void WorkerCore::recv_data(uint32_t slot, const uint8_t* data, size_t n, bool ar
                 begin_teardown(slot);
                 return;
             }
+            // Over its cap this round, or no room: the rest waits in the receive buffer.
+            if (!packet_allowed(s)) break;
             if (!engine_->events.write(ringlayout::kEventPacket, engine_->table.handle_of(slot), data,
                                        static_cast<int32_t>(size))) {
-                break;  // the rest waits in the receive buffer for room
+                break;
             }
+            s.round_packets++;
             published_events_ = true;
             data += size;
             n -= size;
@@ -300,6 +389,22 @@ void WorkerCore::send_done(uint32_t slot, bool ok, size_t bytes, int error) {
     if (s.state == SessionState::kLinger && !s.send_inflight) linger_sent(slot);
 }
 
+// A graceful close (a CLOSE whose reason is not abortive, or a stop): whatever is queued goes out
+// (flush_dirty_sends), then FIN (linger_sent), then the session reads and drops input until the
+// peer's EOF or the deadline (process_lingering). Packets received and not published yet are
+// dropped: the game asked to close. SENDs that come after this are dropped (handle_request).
+void WorkerCore::start_linger(uint32_t slot, int64_t deadline_ms) {
+    Session& s = engine_->table.at(slot);
+    s.state = SessionState::kLinger;
+    s.linger_deadline_ms = deadline_ms;
+    lingering_.push_back(slot);
+    if (s.recv) s.recv->discard_rest();
+    // Keep reading, nothing queued or not: unread input would turn the close into a reset. A
+    // multishot receive that is being paused comes back through recv_stopped and is re-armed.
+    if (!s.recv_inflight) submit_recv(slot);
+    if (s.state == SessionState::kLinger) mark_dirty(slot);  // flush_dirty_sends: the rest, then FIN
+}
+
 // A lingering session's last byte is in the socket: send FIN, but close only at the peer's EOF
 // (recv_done) or the linger deadline. Closing now, with bytes the client sent still unread, would
 // make the kernel answer with a reset and drop what it has not transmitted yet.
@@ -308,7 +413,11 @@ void WorkerCore::linger_sent(uint32_t slot) {
     if (s.write_shut) return;
     os_shutdown_write(s);
     s.write_shut = true;
-    if (!s.recv_inflight && !s.on_retry_list) submit_recv(slot);  // to see the EOF
+    if (s.peer_eof) {
+        begin_teardown(slot);  // its EOF came first: nothing unread, the close is clean
+        return;
+    }
+    if (!s.recv_inflight) submit_recv(slot);  // to see the EOF
 }
 
 void WorkerCore::begin_teardown(uint32_t slot) {
@@ -341,6 +450,7 @@ void WorkerCore::maybe_finish(uint32_t slot) {
             s.recv->discard_rest();
             p = Publish::kDone;
         }
+        // Capped: the rest of its packets next round, CLOSED after them.
         if (p == Publish::kDone) {
             const int32_t room = engine_->events.max_payload() - 4;
             const int32_t text_len = std::min<int32_t>(static_cast<int32_t>(s.close_text.size()), room);
@@ -352,7 +462,7 @@ void WorkerCore::maybe_finish(uint32_t slot) {
             }
         }
         if (!stopping_ || now_ms() < stop_deadline_ms_) {
-            add_retry(slot);
+            add_retry(slot, p == Publish::kCapped);
             return;
         }
         dropped_closed_++;  // stopping and nobody drains the ring any more
@@ -360,14 +470,16 @@ void WorkerCore::maybe_finish(uint32_t slot) {
     engine_->table.release(slot);
 }
 
-void WorkerCore::add_retry(uint32_t slot) {
+void WorkerCore::add_retry(uint32_t slot, bool next_round) {
     Session& s = engine_->table.at(slot);
+    if (next_round) retry_next_round_ = true;
     if (s.on_retry_list) return;
     s.on_retry_list = true;
     retry_.push_back(slot);
 }
 
 void WorkerCore::process_retries() {
+    retry_next_round_ = false;  // set again by whoever is capped again this round
     if (retry_.empty()) return;
     std::vector<uint32_t> todo;
     todo.swap(retry_);
@@ -379,6 +491,12 @@ void WorkerCore::process_retries() {
         } else if (s.state == SessionState::kClosing) {
             maybe_finish(slot);
         }
+        // kLinger: nothing waits for the ring any more (start_linger dropped the packets).
+    }
+    // Keep the larger buffer: no allocation per round once warm.
+    if (retry_.empty()) {
+        todo.clear();
+        retry_.swap(todo);
     }
 }
 
@@ -388,7 +506,7 @@ void WorkerCore::process_lingering(int64_t now) {
     for (uint32_t slot : lingering_) {
         Session& s = engine_->table.at(slot);
         if (s.state != SessionState::kLinger) continue;
-        if (now >= s.linger_deadline_ms || stopping_) {
+        if (now >= s.linger_deadline_ms) {
             begin_teardown(slot);
         } else {
             lingering_[keep++] = slot;
@@ -414,6 +532,7 @@ bool WorkerCore::handle_request(int32_t type, int64_t session, int64_t timestamp
         WorkerCore& w = *engine_->workers[owner];
         // The original stamp goes along: the hop through the inbox is part of the latency.
         if (!w.inbox_.write_with_timestamp(type, session, timestamp, payload, length)) {
+            if (w.dead()) return true;  // that worker failed: nobody will ever read its inbox
             inbox_blocked_ = true;
             return false;  // stays in the requests ring; retried after a pause
         }
@@ -441,13 +560,13 @@ bool WorkerCore::handle_request(int32_t type, int64_t session, int64_t timestamp
             text.assign(reinterpret_cast<const char*>(payload) + 4, static_cast<size_t>(length - 4));
         }
         s->set_reason(code, std::move(text));
-        if (s->sends.queued() > 0) {
-            s->state = SessionState::kLinger;
-            s->linger_deadline_ms = now_ms() + kLingerMs;
-            lingering_.push_back(slot);
-            mark_dirty(slot);
-        } else {
+        if (close_is_abortive(code)) {
+            // An abuser: closed at once, its queued bytes and unpublished packets dropped.
+            if (s->recv) s->recv->discard_rest();
             begin_teardown(slot);
+        } else {
+            // Also with nothing queued: FIN and the wait for the peer's EOF still matter.
+            start_linger(slot, now_ms() + kLingerMs);
         }
     }
     return true;
@@ -492,46 +611,111 @@ Session* WorkerCore::session_for(uint32_t slot, uint32_t generation, unsigned op
     if (slot >= engine_->table.capacity()) return nullptr;
     Session& s = engine_->table.at(slot);
     if (s.state == SessionState::kFree || s.generation != generation) {
-        log_line("worker %u: completion for a stale session (slot %u op %u) ignored", index_, slot, op);
+        // Counted, not logged each: were it ever common, a line per completion would flood the log.
+        stale_completions_++;
+        const int64_t now = now_ms();
+        if (stale_log_ms_ == 0 || now >= stale_log_ms_ + 10'000) {
+            log_line("worker %u: %llu completion(s) for a stale session ignored (the last: slot %u op %u)", index_,
+                     static_cast<unsigned long long>(stale_completions_), slot, op);
+            stale_log_ms_ = now;
+            stale_completions_ = 0;
+        }
         return nullptr;
     }
     return &s;
 }
 
-void WorkerCore::begin_shutdown() {
+// A stop, first step: accept no more (a connection that still comes in is refused), and from now
+// on everything is bounded by stop_deadline_ms_.
+void WorkerCore::stop_seen(int64_t now) {
     stopping_ = true;
-    stop_deadline_ms_ = now_ms() + kShutdownPublishMs;
+    stop_deadline_ms_ = now + kShutdownLingerMs;
     os_begin_shutdown();
+}
+
+// The game writes its last requests (a CLOSE for every session, say) just before it stops the
+// engine: they must reach their sessions before those linger, or they would be dropped. Worker 0
+// takes everything left in the requests ring, forwarding what belongs to the others, and then
+// lets them go on; each of them empties its inbox first. Bounded by the stop deadline (and a
+// failed engine waits for nobody).
+bool WorkerCore::ready_to_shut_down(int64_t now) {
+    const bool give_up = now >= stop_deadline_ms_ || engine_->failed();
+    if (index_ == 0 || engine_->requests_drained.load(std::memory_order_acquire) || give_up) {
+        // At most a ring's worth of drains: a producer that keeps writing cannot hold us here.
+        const int drains = engine_->requests.capacity() / (ringlayout::kHeaderLength * kRequestsPerDrain) + 2;
+        for (int i = 0; i < drains && inbox_.has_records() && !inbox_blocked_; i++) drain_inbox();
+        if (index_ != 0) return true;
+        // Some inbox is full: its worker empties it; try again next turn.
+        if (inbox_.has_records() && !give_up) return false;
+        // Release: the forwarded records are in the inboxes before the others see the flag.
+        engine_->requests_drained.store(true, std::memory_order_release);
+        for (size_t k = 1; k < engine_->workers.size(); k++) engine_->workers[k]->wake();
+        return true;
+    }
+    return false;
+}
+
+// A stop, second step: every open session of this worker gets a graceful close (SERVER_SHUTDOWN);
+// those the game closed already linger on, until stop_deadline_ms_ at the latest.
+void WorkerCore::begin_shutdown() {
+    shut_down_ = true;
     SessionTable& table = engine_->table;
     for (uint32_t slot = index_; slot < table.capacity(); slot += static_cast<uint32_t>(engine_->config.workers)) {
         Session& s = table.at(slot);
-        if (s.state == SessionState::kOpen || s.state == SessionState::kLinger) {
+        if (s.state == SessionState::kOpen) {
             s.set_reason(kServerShutdown, "server shutdown");
-            begin_teardown(slot);
+            start_linger(slot, stop_deadline_ms_);
+        } else if (s.state == SessionState::kLinger) {
+            s.linger_deadline_ms = std::min(s.linger_deadline_ms, stop_deadline_ms_);
         }
     }
+    flush_dirty_sends();
 }
 
 bool WorkerCore::turn(int64_t max_wait_nanos) {
+    round_++;
+    if (injected_failure_.load(std::memory_order_relaxed) != 0) {
+        const int32_t kind = injected_failure_.exchange(0, std::memory_order_relaxed);
+        if (kind == 1) throw std::bad_alloc();
+        if (kind == 2) injected_os_error_ = true;
+    }
+    int64_t now = now_ms();
     // Acquire pairs with stop()'s release store.
-    if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) begin_shutdown();
-    if (stopping_ && engine_->table.live(index_) == 0 && os_quiesced()) return false;
+    if (!stopping_ && engine_->stopping.load(std::memory_order_acquire)) stop_seen(now);
+    if (stopping_ && !shut_down_ && ready_to_shut_down(now)) begin_shutdown();
+    if (shut_down_ && engine_->table.live(index_) == 0 && os_quiesced()) return false;
+    if (stopping_ && now >= stop_deadline_ms_ + kShutdownAbandonMs) {
+        // The OS did not end the last operations in time: give up on them rather than hang.
+        log_line("worker %u: %u session(s) still open %lld ms after the stop began; abandoned", index_,
+                 engine_->table.live(index_), static_cast<long long>(kShutdownLingerMs + kShutdownAbandonMs));
+        report_dropped();
+        abandon();
+        return false;
+    }
 
     bool busy = false;
-    if (!stopping_) busy = drain_inbox();
+    if (!shut_down_) busy = drain_inbox();
     process_retries();
-    const int64_t now = now_ms();
+    now = now_ms();
     process_lingering(now);
     const bool ticking = os_tick(now);
+    log_refusals(now, false);
 
     int64_t timeout = max_wait_nanos;
     const auto at_most = [&timeout](int64_t t) { timeout = timeout < 0 ? t : std::min(timeout, t); };
-    if (!retry_.empty() || inbox_blocked_) {
+    if (retry_next_round_) {
+        // A session had its kMaxPacketsPerSessionRound: its next packets go out next round, which
+        // starts as soon as this one's completions are handled (inline: when the caller polls again).
+        at_most(0);
+    } else if (!retry_.empty() || inbox_blocked_) {
         // Inline, the events ring is full until our caller drains it: return to it at once.
         // Stopping, nobody drains it any more: look again after the pause instead of spinning.
         at_most(engine_->inline_io && !stopping_ ? 0 : kRetryNanos);
     }
     if (!lingering_.empty() || ticking || stopping_) at_most(kTickNanos);
+    if (refused_full_ + refused_stopping_ > 0) {  // their log line is due then
+        at_most(std::max<int64_t>(0, refusal_log_ms_ + kRefusalLogMs - now) * 1'000'000);
+    }
     // The game must hear of events published above before we block.
     wake_game_if_published();
     bool block = false;
@@ -541,9 +725,9 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
         // Requests beyond one drain's share are still waiting: submit them without sleeping first.
         block = timeout != 0 && !os_has_backlog() && !inbox_.has_records();
     } else if (!busy && !os_has_backlog()) {
-        if (stopping_ || inbox_.prepare_to_sleep()) {
+        if (shut_down_ || inbox_.prepare_to_sleep()) {
             block = true;
-            announced = !stopping_;
+            announced = !shut_down_;
         } else if (inbox_blocked_) {
             // The waiting records are ours to forward once another worker's inbox has room:
             // sleep the retry pause (unannounced) instead of spinning against that worker.
@@ -568,6 +752,7 @@ bool WorkerCore::turn(int64_t max_wait_nanos) {
 }
 
 void WorkerCore::report_dropped() {
+    log_refusals(now_ms(), true);
     if (dropped_closed_) {
         log_line("worker %u: %llu CLOSED events dropped at shutdown (event ring full)", index_,
                  static_cast<unsigned long long>(dropped_closed_));

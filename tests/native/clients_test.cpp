@@ -465,7 +465,7 @@ void test_slow_consumer(Game& g) {
     std::printf("slow consumer closed after %zu bytes\n", sent);
 }
 
-// ---- stop() with receives and blocked sends pending ----
+// ---- stop() with receives and blocked sends pending, clients that never read ----
 
 void test_shutdown_pending(int workers) {
     auto g = std::make_unique<Game>(workers, 1 << 20, 64);
@@ -498,7 +498,9 @@ void test_shutdown_pending(int workers) {
         CHECK(sessions.count(e.session) == 1);
         closed.insert(e.session);
     }
-    CHECK(took < 3000);
+    // Nobody reads, so nothing queued can be delivered: every session lingers to the stop's
+    // deadline (kShutdownLingerMs, 3 s) and is torn down then, not later.
+    CHECK(took < 3000 + 700);
     for (sock_t s : socks) {
         CHECK(drain_to_end(s));
         close_socket(s);

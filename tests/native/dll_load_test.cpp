@@ -22,6 +22,9 @@ int main() {
         "Java_gameport_engine_NativeEngine_sendLatencyCounts0",
         "Java_gameport_engine_NativeEngine_stop0",
         "Java_gameport_engine_NativeEngine_destroy0",
+        "Java_gameport_engine_NativeEngine_setFailureFlag0",
+        "Java_gameport_engine_NativeEngine_failure0",
+        "Java_gameport_engine_NativeEngine_injectFailure0",
     };
     for (const char* name : names) {
         if (!GetProcAddress(dll, name)) std::fprintf(stderr, "missing export %s\n", name);

@@ -42,12 +42,16 @@ public interface Engine extends AutoCloseable {
      * packet; at light load the first event after a quiet spell ends the wait at once. An engine
      * that does its I/O on the game thread (both engines by default) reads the sockets and sends
      * the requests inside this call: no thread is woken for either.
+     *
+     * @throws EngineFailedException if the engine's I/O cannot go on (fatal for the game loop)
      */
     void endRound(long sleepNanos);
 
     /**
      * Game thread, in the middle of a round, when the requests ring has no room: makes some
      * (hands what is there to the I/O side) and returns; the caller then tries again.
+     *
+     * @throws EngineFailedException if the engine's I/O cannot go on (then no room will come)
      */
     void requestsFull();
 

@@ -2,7 +2,10 @@ package gameport.engine;
 
 import gameport.ring.ManyToOneRing;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 
@@ -19,14 +22,23 @@ import org.HdrHistogram.Histogram;
  * packets) and closes it. With worker threads, {@link #endRound} calls into native code only
  * when the requests ring says its consumer sleeps or when the game thread has nothing to do.
  * {@link #collectSendLatency} runs on another thread, once a second, whatever the traffic.
+ *
+ * <p>Failure: if an I/O thread cannot go on, the library sets a flag word in a small direct buffer
+ * this object owns (one acquire load per round to look at it, no call) and {@link #endRound} and
+ * {@link #requestsFull} throw {@link EngineFailedException} with its reason.
  */
 public final class NativeEngine implements Engine {
     /** No worker threads: the game thread does the I/O inside {@link #endRound}. */
     public static final int DEFAULT_WORKERS = 0;
     public static final int DEFAULT_RING_BYTES = 4 << 20;
 
+    /** Word 0 of {@link #failureFlag}: 0, or 1 once the native engine failed (release store there). */
+    private static final VarHandle FLAG = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+
     private final ManyToOneRing events;
     private final ManyToOneRing requests;
+    /** Written by the library, kept reachable here until close() has destroyed the engine. */
+    private final ByteBuffer failureFlag = ByteBuffer.allocateDirect(64);
     private final long handle;
     private final boolean inlineIo;
     /** Threads inside a native call that close() must not pull the memory from under. */
@@ -52,6 +64,7 @@ public final class NativeEngine implements Engine {
         this.requests = ManyToOneRing.allocate(requestRingBytes);
         this.inlineIo = workers == 0;
         this.handle = create0(events.memory(), requests.memory(), workers, batchUs, maxPendingBytes, maxSessions);
+        setFailureFlag0(handle, failureFlag);
     }
 
     /** One worker, 4 MiB rings. */
@@ -103,24 +116,64 @@ public final class NativeEngine implements Engine {
     @Override
     public void endRound(long sleepNanos) {
         if (inlineIo) {
-            poll(events.hasRecords() ? 0 : sleepNanos);
+            poll(events.hasRecords() ? 0 : sleepNanos); // throws EngineFailedException itself
             return;
         }
+        checkFailed();
         requestsPublished();
         if (sleepNanos > 0 && events.prepareToSleep()) {
-            awaitEvents(sleepNanos);
+            awaitEvents(sleepNanos); // a failing worker wakes this thread
             events.awake();
+            checkFailed();
         }
     }
 
+    /** Also the way out when a failed worker no longer empties the requests ring. */
     @Override
     public void requestsFull() {
         if (inlineIo) {
             poll(0);
             return;
         }
+        checkFailed();
         requestsPublished();
         Thread.yield();
+    }
+
+    /** Throws EngineFailedException if the native engine failed: one acquire load when it did not. */
+    private void checkFailed() {
+        if ((int) FLAG.getAcquire(failureFlag, 0) != 0) {
+            throw new EngineFailedException(failureReason());
+        }
+    }
+
+    private String failureReason() {
+        String reason = null;
+        if (enter()) {
+            try {
+                reason = failure0(handle);
+            } finally {
+                inNative.decrementAndGet();
+            }
+        }
+        return reason != null ? reason : "native engine failed";
+    }
+
+    /**
+     * Tests only: makes I/O worker {@code worker} (0 without worker threads) fail at its next round,
+     * {@code kind} 1 with std::bad_alloc thrown in its state machine, 2 with a hard error of its
+     * OS wait (io_uring_enter, GetQueuedCompletionStatusEx).
+     */
+    void injectFailureForTest(int worker, int kind) {
+        if (enter()) {
+            try {
+                if (injectFailure0(handle, worker, kind) != 0) {
+                    throw new IllegalArgumentException("no worker " + worker + " or failure kind " + kind);
+                }
+            } finally {
+                inNative.decrementAndGet();
+            }
+        }
     }
 
     private void poll(long timeoutNanos) {
@@ -230,8 +283,16 @@ public final class NativeEngine implements Engine {
     private static native long create0(ByteBuffer events, ByteBuffer requests, int workers, int batchUs,
                                        int maxPendingBytes, int maxSessions);
 
-    /** Inline I/O only; throws IllegalStateException if the engine cannot go on. */
+    /** Inline I/O only; throws EngineFailedException if the engine failed, IllegalStateException if it cannot go on otherwise. */
     private static native void poll0(long handle, long timeoutNanos);
+
+    /** Before start0: the buffer's first int becomes the engine's failure flag. */
+    private static native void setFailureFlag0(long handle, ByteBuffer flag);
+
+    /** The failed engine's reason, or null. */
+    private static native String failure0(long handle);
+
+    private static native int injectFailure0(long handle, int worker, int kind);
 
     private static native int start0(long handle, String host, int port) throws IOException;
 
