@@ -197,7 +197,13 @@ public final class GameLoop implements Runnable {
         ClientSession s = sessions.find(handle);
         String who = s != null ? s.describe() : "session handle " + handle;
         logFailure("handling an event of " + who + "; that session is closed", e);
-        if (s == null || s.closing) {
+        if (s == null) {
+            // It failed before the session was in the table (at ACCEPTED): nothing here knows it,
+            // so nothing would ever close it. The engine drops the CLOSE if the handle is stale.
+            requestCloseOf(handle, CloseReason.INTERNAL_ERROR, "internal error: " + e);
+            return;
+        }
+        if (s.closing) {
             return;
         }
         try {
@@ -303,8 +309,12 @@ public final class GameLoop implements Runnable {
     }
 
     private void requestClose(ClientSession s, CloseReason reason, String text) {
+        requestCloseOf(s.handle, reason, text);
+    }
+
+    private void requestCloseOf(long handle, CloseReason reason, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        while (!requests.writeWithCode(REQUEST_CLOSE, s.handle, reason.code, bytes)) {
+        while (!requests.writeWithCode(REQUEST_CLOSE, handle, reason.code, bytes)) {
             waitForRequestSpace();
         }
     }
