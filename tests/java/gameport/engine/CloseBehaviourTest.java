@@ -3,6 +3,7 @@ package gameport.engine;
 import static gameport.protocol.Protocol.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import gameport.testing.ChatBacklog;
 import gameport.testing.Engines;
 import gameport.testing.LogCapture;
 import gameport.testing.ServerFixture;
@@ -120,7 +121,7 @@ class CloseBehaviourTest {
             TestClient reader = f.connect("late-reader", 4096);
             reader.loginOk("late-reader");
             TestClient chatter = f.login("chatter");
-            int chats = queueChatsToward(reader, chatter);
+            int chats = ChatBacklog.queueChatsToward(reader, chatter);
             reader.logout();
             reader.awaitClosed(Duration.ofSeconds(10));
             assertEquals("EOF", reader.closedHow(), "how the connection ended after CS_LOGOUT");
@@ -149,7 +150,7 @@ class CloseBehaviourTest {
             TestClient offender = f.connect("offender", 4096);
             offender.loginOk("offender");
             TestClient chatter = f.login("chatter");
-            int chats = queueChatsToward(offender, chatter);
+            int chats = ChatBacklog.queueChatsToward(offender, chatter);
             long t0 = System.nanoTime();
             offender.sendRaw(offence);
             chatter.awaitPacket(SC_REMOVE_OBJECT, p -> p.id() == offender.id(), CLOSE);
@@ -269,7 +270,7 @@ class CloseBehaviourTest {
             TestClient slow = f.connect("slow", 4096);
             slow.loginOk("slow");
             TestClient chatter = f.login("chatter");
-            int slowChats = queueChatsToward(slow, chatter) + n;
+            int slowChats = ChatBacklog.queueChatsToward(slow, chatter) + n;
             chatter.close();
             TestClient witness = f.login("witness").dontKeep(SC_ADD_OBJECT, SC_REMOVE_OBJECT, SC_CHAT);
             List<RawClient> clients = new ArrayList<>();
@@ -399,25 +400,6 @@ class CloseBehaviourTest {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    /**
-     * Chats toward {@code reader}, which does not read, until about 6 MB wait for it: twice what
-     * loopback TCP buffers here, so most of it waits in the engine. Returns the number of chats.
-     */
-    private static int queueChatsToward(TestClient reader, TestClient chatter) {
-        chatter.awaitPacket(SC_ADD_OBJECT, p -> p.id() == reader.id());
-        chatter.dontKeep(SC_CHAT);
-        byte[][] batch = new byte[50][];
-        Arrays.fill(batch, TestClient.chatPacket("q".repeat(MAX_CHAT_BYTES)));
-        byte[] burst = TestClient.concat(batch);
-        int chats = 0;
-        while (chats < 20_000) {
-            chatter.sendRaw(burst);
-            chats += batch.length;
-            chatter.moveAndAwait(chats / batch.length % 2 == 0 ? DIR_UP : DIR_DOWN); // paces the bursts
-        }
-        return chats;
-    }
 
     /** INFO, WARNING and SEVERE lines naming this client's address. */
     private static List<String> loudLinesAbout(LogCapture log, TestClient c) {

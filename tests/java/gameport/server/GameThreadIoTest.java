@@ -3,6 +3,7 @@ package gameport.server;
 import static gameport.protocol.Protocol.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import gameport.testing.ChatBacklog;
 import gameport.testing.LogCapture;
 import gameport.testing.ServerFixture;
 import gameport.testing.TestClient;
@@ -109,18 +110,8 @@ class GameThreadIoTest {
             TestClient reader = f.connect("late-reader", 4096);
             reader.loginOk("late-reader");
             TestClient chatter = f.login("chatter");
-            chatter.awaitPacket(SC_ADD_OBJECT, p -> p.id() == reader.id());
-            chatter.dontKeep(SC_CHAT);
-            byte[][] batch = new byte[50][];
-            Arrays.fill(batch, TestClient.chatPacket("q".repeat(MAX_CHAT_BYTES)));
-            byte[] burst = TestClient.concat(batch);
-            int chats = 0;
             // About 6 MB toward the reader: twice what loopback TCP buffers here, far under the limit.
-            while (chats < 20_000) {
-                chatter.sendRaw(burst);
-                chats += batch.length;
-                chatter.moveAndAwait(chats / batch.length % 2 == 0 ? DIR_UP : DIR_DOWN);
-            }
+            int chats = ChatBacklog.queueChatsToward(reader, chatter);
             reader.logout();
             reader.awaitClosed(Duration.ofSeconds(10));
             long got = reader.backlog().stream().filter(p -> p.type() == SC_CHAT).count();
