@@ -107,18 +107,7 @@ public final class PercentilePlot {
                     + " (Java2D needs fontconfig and at least one font, e.g. apt-get install fontconfig fonts-dejavu-core)");
             return 1;
         }
-        try {
-            Path parent = c.output().toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
-                err.println("gameport plot: cannot write " + c.output() + ": no directory " + parent);
-                return 1;
-            }
-            if (!ImageIO.write(img, "png", c.output().toFile())) {
-                err.println("gameport plot: cannot write " + c.output() + ": this JRE has no PNG writer");
-                return 1;
-            }
-        } catch (IOException e) {
-            err.println("gameport plot: cannot write " + c.output() + ": " + e.getMessage());
+        if (!writePng(img, c.output(), err)) {
             return 1;
         }
         out.println("wrote " + c.output() + " (" + c.width() + "x" + c.height() + ", " + series.size()
@@ -282,5 +271,24 @@ public final class PercentilePlot {
         String n = name == null ? file.toString() : name.toString();
         int dot = n.lastIndexOf('.');
         return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    /** Writes {@code img} as a PNG; on failure says why on {@code err} and returns false. */
+    static boolean writePng(BufferedImage img, Path output, PrintStream err) {
+        try {
+            Path parent = output.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                err.println("gameport plot: cannot write " + output + ": no directory " + parent);
+                return false;
+            }
+            if (!ImageIO.write(img, "png", output.toFile())) {
+                err.println("gameport plot: cannot write " + output + ": this JRE has no PNG writer");
+                return false;
+            }
+            return true;
+        } catch (IOException e) {
+            err.println("gameport plot: cannot write " + output + ": " + e.getMessage());
+            return false;
+        }
     }
 }

@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * {@code gameport plot --csv FILE}: a time series chart of a CSV file (as tools/soak writes), one
@@ -131,13 +130,7 @@ final class TimeSeriesPlot {
                     + " (Java2D needs fontconfig and at least one font, e.g. apt-get install fontconfig fonts-dejavu-core)");
             return 1;
         }
-        try {
-            if (!ImageIO.write(img, "png", c.output().toFile())) {
-                err.println("gameport plot: cannot write " + c.output() + ": this JRE has no PNG writer");
-                return 1;
-            }
-        } catch (IOException e) {
-            err.println("gameport plot: cannot write " + c.output() + ": " + e.getMessage());
+        if (!PercentilePlot.writePng(img, c.output(), err)) {
             return 1;
         }
         out.println("wrote " + c.output() + " (" + c.width() + "x" + height + ", " + columns.size() + " panels)");
