@@ -51,6 +51,17 @@ void gp_engine_wake_requests(gp_engine* engine);
  * returned true) or the timeout passes. */
 void gp_engine_await_events(gp_engine* engine, int64_t timeout_nanos);
 
+/* Any thread, any time between create and destroy: ends the game thread's current wait, or its
+ * next one if it is not waiting now (gp_engine_poll with workers == 0, gp_engine_await_events
+ * with workers >= 1). Meant for a thread of the caller's own that wrote a record into the events
+ * ring (EVENT_POSTED: Engine.post), which, unlike an I/O worker, has no way of its own to end
+ * that wait. A wake that finds nobody waiting costs the next wait its sleep and nothing else;
+ * several of them fold into one (an eventfd, an auto-reset event), except inline on IOCP, where
+ * each is a queued completion packet that can end one wait. A system call each time: call it
+ * when the game thread announced a wait (events.consumer_needs_wake() with workers; NativeEngine
+ * keeps a flag of its own for inline I/O), not once per record. Never blocks, never fails. */
+void gp_engine_wake_game(gp_engine* engine);
+
 /* Stops accepting (a connection that still comes in is refused: SC_LOGIN_FAIL, then closed),
  * takes the requests already in the ring, then gives every session a graceful close (reason
  * SERVER_SHUTDOWN unless the game closed it already): queued bytes delivered, FIN, input dropped

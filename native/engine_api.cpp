@@ -100,6 +100,29 @@ void gp_engine_wake_requests(gp_engine* h) {
     if (!h->impl->inline_io) h->impl->workers[0]->wake();
 }
 
+// Which wait the game thread is in:
+//  - inline I/O: gp_engine_poll, i.e. worker 0's OS wait on the driving thread. That wait always
+//    includes the worker's wake-up: on io_uring the read of its eventfd is armed from
+//    os_thread_init on and re-armed by every completion of it (only a stop's os_quiesced stops
+//    re-arming), on IOCP wake() is a packet on the port the wait dequeues from. A wake before
+//    the wait stays in the eventfd (the read completes at the next io_uring_enter) or in the port,
+//    and before the first poll, while the ring is still disabled, the read is submitted by that
+//    poll and completes at once. A batch window still runs out (it ends only by time), as for a
+//    packet.
+//  - worker threads: gp_engine_await_events, on the engine's own eventfd / event, the one the
+//    workers wake through consumer_needs_wake(). The caller does the same before calling here.
+// Memory ordering: the caller published its record (release store of the length word) before
+// this call; the system call that signals (eventfd write, PostQueuedCompletionStatus, SetEvent)
+// and the one the game thread returns from synchronize with each other, so its acquire load of
+// the length word in the next round sees the record. No atomics of ours are involved.
+void gp_engine_wake_game(gp_engine* h) {
+    if (h->impl->inline_io) {
+        h->impl->workers[0]->wake();
+    } else {
+        h->impl->wake_game();
+    }
+}
+
 void gp_engine_await_events(gp_engine* h, int64_t timeout_nanos) {
     h->impl->await_events(timeout_nanos < 0 ? 0 : timeout_nanos);
 }

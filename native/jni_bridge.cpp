@@ -3,7 +3,8 @@
 // None of these runs per packet: with inline I/O the game thread calls poll0
 // once per round (a round carries a batch window of packets); with worker
 // threads it calls wakeRequests0 and awaitEvents0 only when the ring protocol
-// says the other side sleeps; sendLatencyCounts0 runs once per statistics interval.
+// says the other side sleeps; wakeGame0 (Engine.post, from a thread of the server's own)
+// only when the game thread announced a wait; sendLatencyCounts0 runs once per statistics interval.
 // A failed engine is seen through the flag word (setFailureFlag0), not a call per round.
 //
 // No C++ exception may leave an entry point (the JVM would die in std::terminate): the C API
@@ -170,6 +171,12 @@ JNIEXPORT jint JNICALL Java_gameport_engine_NativeEngine_injectFailure0(JNIEnv* 
 
 JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_wakeRequests0(JNIEnv* env, jclass, jlong handle) {
     guarded_void(env, [&] { gp_engine_wake_requests(engine_of(handle)); });
+}
+
+// Any thread (Engine.post's), only after the protocol said the game thread waits: see
+// gp_engine_wake_game. NativeEngine's enter() keeps it away from a destroyed engine.
+JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_wakeGame0(JNIEnv* env, jclass, jlong handle) {
+    guarded_void(env, [&] { gp_engine_wake_game(engine_of(handle)); });
 }
 
 JNIEXPORT void JNICALL Java_gameport_engine_NativeEngine_awaitEvents0(JNIEnv* env, jclass, jlong handle,

@@ -42,6 +42,9 @@ constexpr int32_t kTypePadding = -1;
 constexpr int32_t kEventAccepted = 1;
 constexpr int32_t kEventPacket = 2;
 constexpr int32_t kEventClosed = 3;
+// Written by Engine.post (Java) from a thread of the server's own, never by the engine; the
+// engine only wakes the game thread for it (gp_engine_wake_game).
+constexpr int32_t kEventPosted = 4;
 constexpr int32_t kRequestSend = 16;
 constexpr int32_t kRequestClose = 17;
 

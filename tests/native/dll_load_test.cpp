@@ -19,6 +19,8 @@ int main() {
         "Java_gameport_engine_NativeEngine_describe0",
         "Java_gameport_engine_NativeEngine_wakeRequests0",
         "Java_gameport_engine_NativeEngine_awaitEvents0",
+        "Java_gameport_engine_NativeEngine_wakeGame0",
+        "Java_gameport_engine_NativeEngine_poll0",
         "Java_gameport_engine_NativeEngine_sendLatencyCounts0",
         "Java_gameport_engine_NativeEngine_stop0",
         "Java_gameport_engine_NativeEngine_destroy0",
