@@ -12,6 +12,9 @@ import org.HdrHistogram.Histogram;
  *   <li>{@link #events()}: ACCEPTED, PACKET (one whole, header-checked client packet) and CLOSED
  *       records, in order per session; CLOSED is the last record of a session and comes exactly
  *       once, whoever closed it. The game thread is the only consumer.</li>
+ *   <li>The events ring also carries POSTED records, which the engine does not write: a thread
+ *       of the server's own (the database worker) publishes them with {@link #post}, the way
+ *       the engine delivers packets.</li>
  *   <li>{@link #requests()}: SEND and CLOSE records written by the game thread. Records for a
  *       session that has already closed (stale generation) are dropped silently: its CLOSED event
  *       is on its way.</li>
@@ -46,6 +49,21 @@ public interface Engine extends AutoCloseable {
      * @throws EngineFailedException if the engine's I/O cannot go on (fatal for the game loop)
      */
     void endRound(long sleepNanos);
+
+    /**
+     * Any thread (the course's PostQueuedCompletionStatus): publishes one EVENT_POSTED record for
+     * {@code session} with {@code payload[offset, offset+length)} into the events ring and wakes the
+     * game thread if it waits in endRound, so the record is handled in the next round.
+     *
+     * <p>Records of one posting thread arrive in the order it posted them. A wait that still has
+     * a batch window to run ({@code --batch-us}) ends at the window's end, as for a packet. The
+     * wake-up costs the poster a system call only when the game thread waits, never while it is busy.
+     *
+     * @return false if the events ring has no room now (nothing was published; retry later), or the engine is closed
+     * @throws IndexOutOfBoundsException if the range is not within {@code payload}
+     * @throws IllegalArgumentException if {@code length} exceeds {@code events().maxPayload()}
+     */
+    boolean post(long session, byte[] payload, int offset, int length);
 
     /**
      * Game thread, in the middle of a round, when the requests ring has no room: makes some

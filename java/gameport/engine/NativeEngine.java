@@ -1,6 +1,7 @@
 package gameport.engine;
 
 import gameport.ring.ManyToOneRing;
+import gameport.ring.RingDescriptor;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -22,6 +23,7 @@ import org.HdrHistogram.Histogram;
  * packets) and closes it. With worker threads, {@link #endRound} calls into native code only
  * when the requests ring says its consumer sleeps or when the game thread has nothing to do.
  * {@link #collectSendLatency} runs on another thread, once a second, whatever the traffic.
+ * {@link #post} runs on any thread and calls in only when the game thread waits.
  *
  * <p>Failure: if an I/O thread cannot go on, the library sets a flag word in a small direct buffer
  * this object owns (one acquire load per round to look at it, no call) and {@link #endRound} and
@@ -44,6 +46,16 @@ public final class NativeEngine implements Engine {
     /** Threads inside a native call that close() must not pull the memory from under. */
     private final AtomicInteger inNative = new AtomicInteger();
     private volatile boolean closed;
+    /**
+     * Inline I/O: 1 while the game thread is in, or about to enter, a poll0 that may block; a
+     * poster that takes it back to 0 delivers the wake-up (see {@link #post}). With worker threads
+     * the events ring's own consumer state does this job, but inline that word cannot be used:
+     * the engine's worker, which then runs on the game thread inside poll0, publishes into the
+     * ring too and would win the wake-up whenever it published something before blocking; its
+     * wake goes to awaitEvents0's eventfd or event, which nobody waits on inline, and a poster after it
+     * would find no wait announced and leave the poll asleep.
+     */
+    private final AtomicInteger pollWaiting = new AtomicInteger();
     private boolean started;
     /** collectSendLatency's caller only: the native cumulative counts, now and at the previous call. */
     private final long[] latencyCounts = new long[LatencyBuckets.COUNT];
@@ -116,7 +128,20 @@ public final class NativeEngine implements Engine {
     @Override
     public void endRound(long sleepNanos) {
         if (inlineIo) {
-            poll(events.hasRecords() ? 0 : sleepNanos); // throws EngineFailedException itself
+            if (sleepNanos <= 0) {
+                poll(0); // throws EngineFailedException itself
+                return;
+            }
+            // The ring protocol's Dekker pair (RingDescriptor, "Sleeping") on a word of our own:
+            // announce, then look at the ring; post() publishes, then looks at the word. Both are
+            // volatile, so one of the two sides sees the other: either the record stops the wait
+            // from starting, or its poster wakes the wait.
+            pollWaiting.set(1);
+            try {
+                poll(events.hasRecords() ? 0 : sleepNanos);
+            } finally {
+                pollWaiting.set(0);
+            }
             return;
         }
         checkFailed();
@@ -125,6 +150,37 @@ public final class NativeEngine implements Engine {
             awaitEvents(sleepNanos); // a failing worker wakes this thread
             events.awake();
             checkFailed();
+        }
+    }
+
+    /**
+     * Any thread. The record goes into the events ring as the workers' records do (many
+     * producers, a CAS on tail); the wake-up follows only if the game thread announced a wait
+     * (endRound), and then from exactly one poster per wait. Inside enter(): close() does not
+     * destroy the engine while a wake is on its way into it, and after close nothing is written.
+     */
+    @Override
+    public boolean post(long session, byte[] payload, int offset, int length) {
+        if (!enter()) {
+            return false;
+        }
+        try {
+            if (!events.write(RingDescriptor.EVENT_POSTED, session, payload, offset, length)) {
+                return false;
+            }
+            // Memory ordering: write() ends with the release store of the record's length word, so
+            // the record is complete in memory before the wake-up below; the system call that wakes
+            // the game thread and the one it returns from synchronize, so the game thread's acquire
+            // load of that length word in its next round sees the record (gp_engine_wake_game).
+            boolean wake = inlineIo
+                    ? pollWaiting.get() == 1 && pollWaiting.compareAndSet(1, 0)
+                    : events.consumerNeedsWake();
+            if (wake) {
+                wakeGame0(handle);
+            }
+            return true;
+        } finally {
+            inNative.decrementAndGet();
         }
     }
 
@@ -301,6 +357,9 @@ public final class NativeEngine implements Engine {
     private static native void wakeRequests0(long handle);
 
     private static native void awaitEvents0(long handle, long timeoutNanos);
+
+    /** Any thread: ends the game thread's current or next wait (poll0 inline, awaitEvents0 with workers). */
+    private static native void wakeGame0(long handle);
 
     /** Copies the cumulative counts per bucket into {@code out}; returns the library's bucket count. */
     private static native int sendLatencyCounts0(long handle, long[] out);

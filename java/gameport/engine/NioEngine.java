@@ -34,10 +34,15 @@ import org.HdrHistogram.Recorder;
  * <ul>
  *   <li>There is no I/O thread. The game thread owns the selector, the listener, every session and
  *       the engine's ends of both rings, and does all of the I/O inside {@link #endRound} and
- *       {@link #requestsFull}. It is the event ring's only producer and the requests ring's only
- *       consumer, so no ring ever wakes a thread (a wake-up costs 10-14 us of CPU here, several
- *       times per move), and a full event ring cannot deadlock: the thread that would wait for
- *       room is the one that makes it, and sessions paused on a full ring resume next round.</li>
+ *       {@link #requestsFull}. It is the engine's only producer into the event ring and the
+ *       requests ring's only consumer, so no I/O ever wakes a thread (a wake-up costs 10-14 us of
+ *       CPU here, several times per move), and a full event ring cannot deadlock: the thread that
+ *       would wait for room is the one that makes it, and sessions paused on a full ring resume
+ *       next round.</li>
+ *   <li>{@link #post} runs on any thread (the database worker): it adds a record to the event
+ *       ring (many producers may) and, only if endRound announced a wait on the ring's consumer
+ *       state, wakes the selector. Besides the event ring, its thread shares only {@code closed}
+ *       (volatile) and the selector ({@code wakeup()} is thread-safe) with the game thread.</li>
  *   <li>{@link #start} runs on the thread that starts the server, before the game thread starts;
  *       {@link #close} after the game thread has ended (GameServer joins it first), or without a
  *       start. Thread start and join order the memory effects, so no field needs a lock or
@@ -116,7 +121,8 @@ public final class NioEngine implements Engine {
     private Selector selector;
     private ServerSocketChannel acceptor;
     private SelectionKey acceptKey;
-    private boolean closed;
+    /** Volatile for {@link #post}, which may run on any thread. */
+    private volatile boolean closed;
     /** When the previous endRound returned: the batch window is measured from there. */
     private long lastReturnNanos;
     /** The previous round's select found ready sockets: the server is busy, the window applies. */
@@ -238,6 +244,28 @@ public final class NioEngine implements Engine {
         lastReturnNanos = System.nanoTime();
     }
 
+    /**
+     * Any thread. {@code selector} is read without a lock or volatile, and safely: it is read only
+     * after consumerNeedsWake() saw the game thread's announcement, a volatile write the game
+     * thread makes in endRound, after start() set the field (on the game thread, or on the thread
+     * that started it before the game thread). A post before start() or while the game thread is
+     * busy wakes nothing; its record waits for the next round.
+     */
+    @Override
+    public boolean post(long session, byte[] payload, int offset, int length) {
+        if (closed || !events.write(EVENT_POSTED, session, payload, offset, length)) {
+            return false;
+        }
+        // write() published the record with a release store before this; wakeup() and the
+        // selector's return synchronize (both take the selector's wake-up lock), so the game
+        // thread's acquire load of the length word in its next round sees the record. After
+        // close() the selector ignores wakeup().
+        if (events.consumerNeedsWake()) {
+            selector.wakeup();
+        }
+        return true;
+    }
+
     /** Game thread, mid-round: emptying the requests ring always makes room, so no waiting. */
     @Override
     public void requestsFull() {
@@ -339,17 +367,38 @@ public final class NioEngine implements Engine {
         // After a round without I/O (a quiet spell, or the gap after a client's burst) the next
         // packet is not made to wait for a window: that would cost a sleep per burst.
         if (lastRoundHadIo && windowEnd - now > 0) {
+            // Not announced: the window is a floor for posted records too, and a wakeup() now
+            // would only be cleared by the selectNow below.
             parkUntil(windowEnd - deadline < 0 ? windowEnd : deadline);
             if (selector.selectNow() > 0) {
                 return;
             }
             long remaining = deadline - System.nanoTime();
             if (remaining > 0) {
-                selector.select(millisAtLeastOne(remaining));
+                selectUnlessPosted(remaining);
             }
             return;
         }
-        selector.select(millisAtLeastOne(sleepNanos));
+        selectUnlessPosted(sleepNanos);
+    }
+
+    /**
+     * The blocking select, announced on the event ring's consumer state (its sleep protocol,
+     * RingDescriptor "Sleeping"), so that {@link #post} wakes it: either prepareToSleep() sees a
+     * record posted before, or the poster sees the announcement and calls wakeup(), which ends
+     * the select or, if it comes first, makes it return at once. Nothing may call selectNow()
+     * between the announcement and the select: it would clear that wake-up.
+     */
+    private void selectUnlessPosted(long nanos) throws IOException {
+        if (!events.prepareToSleep()) {
+            selector.selectNow();
+            return;
+        }
+        try {
+            selector.select(millisAtLeastOne(nanos));
+        } finally {
+            events.awake();
+        }
     }
 
     private void parkUntil(long deadline) {

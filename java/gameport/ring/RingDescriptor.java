@@ -72,6 +72,12 @@ public final class RingDescriptor {
     public static final int EVENT_PACKET = 2;
     /** payload: i32 {@link CloseReason} code, then the reason as UTF-8 text. Last event of a session. */
     public static final int EVENT_CLOSED = 3;
+    /**
+     * payload: whatever the poster wrote; published by {@link gameport.engine.Engine#post} from a
+     * thread of the server's own (the database worker), not by the engine. Its session is the
+     * poster's to choose: the engine never reads it, and it need not name a connection.
+     */
+    public static final int EVENT_POSTED = 4;
 
     // Requests: game thread -> I/O side.
     /** payload: bytes to append to the session's output, in order. */
