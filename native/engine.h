@@ -18,7 +18,7 @@ typedef struct gp_engine gp_engine;
 
 typedef struct gp_engine_config {
     int32_t workers;           /* I/O worker threads, 0..64; 0 = none: the caller's thread does the
-                                  I/O inside gp_engine_poll (no thread ever wakes another) */
+                                  I/O inside gp_engine_poll (no I/O ever wakes a thread) */
     int32_t max_pending_bytes; /* per session; beyond it the session closes SLOW_CONSUMER */
     int32_t max_sessions;      /* slots in the session table, 1..2^24 */
     int32_t batch_us;          /* batch window, 0..100000: under load an I/O wait returns no earlier

@@ -10,8 +10,11 @@
 //    WorkerCore and no thread of its own. The game thread drives it through
 //    EngineCore::poll once per round, so it is the requests ring's consumer and
 //    the events ring's producer itself, and nothing below about wake-ups
-//    applies: no thread ever wakes another. The first poll binds the driver
+//    applies: no I/O ever wakes a thread. The first poll binds the driver
 //    (io_uring's SINGLE_ISSUER); stop() must come from that thread too.
+//  - Either way, a thread of the caller's own (Engine.post, the database worker) may write
+//    records into the events ring too and end the game thread's wait with gp_engine_wake_game:
+//    inline, that is worker 0's wake(), which the driver's OS wait always includes.
 //  - Worker threads (config.workers >= 1): worker 0 is the requests ring's only consumer. A request for a slot owned
 //    by worker k > 0 is copied into worker k's private inbox ring (same ring
 //    code, native memory), so each session is touched by its own worker only
