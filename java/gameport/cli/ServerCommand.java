@@ -73,6 +73,15 @@ final class ServerCommand {
                 .addOption(value("histogram-dir", "DIR", "write per-stage latency histograms there: an interval log a "
                         + "second per stage (<stage>.hlog) and percentiles at shutdown (<stage>.hgrm, ms); "
                         + "stages: ring-dwell, game-handling, request-to-send (default: none)"))
+                .addOption(value("db", "URL", "where players are saved: a JDBC URL, jdbc:h2:file:PATH (embedded, "
+                        + "nothing to install) or jdbc:postgresql://HOST:PORT/DB?user=U&password=P; 'none' keeps "
+                        + "players in memory only (default " + d.db + ", created on first start)"))
+                .addOption(value("save-interval-s", "S", "changed players are written every S seconds, and each one "
+                        + "at logout or disconnect; a crash (kill -9) loses at most this much (default "
+                        + d.saveIntervalS + ")"))
+                .addOption(value("login-db-timeout-ms", "MS", "a login waits this long for the database to load its "
+                        + "player, then gets SC_LOGIN_FAIL (logged: database unavailable) (default "
+                        + d.loginDbTimeoutMs + ")"))
                 .addOption(value("log-level", "LEVEL", "INFO, FINE (every connection's close) or WARNING (default INFO)"))
                 .addOption(flag("help", "print this help and exit"));
     }
@@ -86,7 +95,9 @@ final class ServerCommand {
             cl = new DefaultParser().parse(options, args);
             if (cl.hasOption("help")) {
                 printHelp("server", "Runs the gameport server. Prints 'READY port=<port> engine=<engine>' on "
-                        + "stdout once it listens; SIGINT/SIGTERM stop it cleanly.", options);
+                        + "stdout once it listens; SIGINT/SIGTERM stop it cleanly: every session is closed and "
+                        + "every player saved (within " + gameport.store.DbWorker.SHUTDOWN_SAVE_MILLIS / 1000
+                        + " s for the saves).", options);
                 return 0;
             }
             if (!cl.getArgList().isEmpty()) {
@@ -120,6 +131,9 @@ final class ServerCommand {
             config.statsIntervalS = intValue(cl, "stats-interval-s", config.statsIntervalS);
             config.maxPendingBytes = intValue(cl, "max-pending-bytes", config.maxPendingBytes);
             config.histogramDir = cl.getOptionValue("histogram-dir");
+            config.db = cl.getOptionValue("db", config.db);
+            config.saveIntervalS = intValue(cl, "save-interval-s", config.saveIntervalS);
+            config.loginDbTimeoutMs = longValue(cl, "login-db-timeout-ms", config.loginDbTimeoutMs);
             logLevel = Level.parse(cl.getOptionValue("log-level", "INFO").toUpperCase(java.util.Locale.ROOT));
             config.validate();
         } catch (ParseException | IllegalArgumentException e) {
@@ -141,7 +155,8 @@ final class ServerCommand {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             // JUL may already be reset by its own shutdown hook, so say it directly.
-            System.err.println("gameport: server stopped, all sessions closed");
+            String saved = server.saveReport();
+            System.err.println("gameport: server stopped, all sessions closed" + (saved != null ? "; " + saved : ""));
             System.out.flush();
             System.err.flush();
             // A signal makes the JVM exit with 128+signal; a clean stop is a success.

@@ -16,7 +16,8 @@ import java.util.Arrays;
  *   <li>before login only CS_LOGIN, counted as a teleport by the rate limits, with a deadline that
  *       traffic does not reset ({@code --login-timeout-ms});</li>
  *   <li>names: {@link NamePolicy} (NFC, no invisible or control characters), unique on a
- *       case-folded key ({@link Roster});</li>
+ *       case-folded key ({@link Roster}); a valid CS_LOGIN goes on to {@link Logins}, and until
+ *       its player is loaded the session is still "before login";</li>
  *   <li>rate limits: a packet over its token bucket is dropped and counted; sustained abuse
  *       closes the session ({@link SessionLimits});</li>
  *   <li>idle timeout for everyone.</li>
@@ -40,10 +41,13 @@ final class Admission {
     private final long loginTimeoutNanos;
     private final long idleTimeoutNanos;
     private final PacketHook hook;
+    private final Logins logins;
     private byte[] scratch = new byte[MAX_CLIENT_PACKET];
 
     Admission(World world, Outboxes outboxes, GameStats stats, SessionLog log, Closer closer, RateLimits limits,
-              int maxPerAddress, boolean capLoopback, long loginTimeoutMs, long idleTimeoutMs, PacketHook hook) {
+              int maxPerAddress, boolean capLoopback, long loginTimeoutMs, long idleTimeoutMs, PacketHook hook,
+              Logins logins) {
+        this.logins = logins;
         this.world = world;
         this.outboxes = outboxes;
         this.stats = stats;
@@ -167,21 +171,11 @@ final class Admission {
             refuse(s, "invalid name: " + verdict.reason(), now);
             return;
         }
-        String name = verdict.name();
         Arrays.fill(wire, length, NAME_SIZE, (byte) 0);
-        World.Refusal refusal = world.login(s, name, verdict.key(), wire);
-        if (refusal == null) {
-            return;
-        }
-        refuse(s, "'" + name + "': " + refusal.label, now);
-        if (refusal == World.Refusal.SERVER_FULL) {
-            // The README's promise: a client the server has no room for hears why, then goes.
-            closer.close(s, CloseReason.SERVER_FULL, "server full: " + world.online() + " players online");
-        }
+        logins.begin(s, verdict.name(), verdict.key(), wire, now);
     }
 
     private void refuse(ClientSession s, String why, long now) {
-        Packets.loginFail(outboxes.touch(s));
-        log.info(now, s.describe() + " login refused: " + why);
+        logins.refuse(s, why, now);
     }
 }

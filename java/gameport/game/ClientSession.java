@@ -19,6 +19,8 @@ final class ClientSession {
     Player player;
     /** Who logged in on this session, kept after the player left so the close is logged by name. */
     Player loggedInAs;
+    /** Its CS_LOGIN waits for the database (Logins); null otherwise. */
+    Logins.Pending pendingLogin;
     /** A CLOSE was requested: packets still in the ring for it are ignored. */
     boolean closing;
     long lastReceiveNanos;

@@ -6,6 +6,7 @@ import gameport.engine.Engine;
 import gameport.ring.CloseReason;
 import gameport.ring.ManyToOneRing;
 import gameport.server.ServerConfig;
+import gameport.store.DbWorker;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -75,6 +76,9 @@ public final class GameLoop implements Runnable {
 
     private final Sessions sessions = new Sessions();
     private final Admission admission;
+    private final PlayerSaves saves;
+    private final DbWorker db;
+    private final Logins logins;
     private final GameStats stats = new GameStats();
     private final SessionLog sessionLog = new SessionLog(LOG);
     /** Failures whose stack trace was logged (class and throwing frame), bounded. */
@@ -89,7 +93,9 @@ public final class GameLoop implements Runnable {
     private long statsStart;
 
     /** @param onFatal told if the game thread dies, so the server stops instead of idling */
-    public GameLoop(Engine engine, ServerConfig config, GameMap map, GameTimings timings, Consumer<Throwable> onFatal) {
+    /** @param db the database worker, or null with --db none */
+    public GameLoop(Engine engine, ServerConfig config, GameMap map, GameTimings timings, DbWorker db,
+                    Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
         this.engine = engine;
         this.timings = timings;
@@ -98,12 +104,17 @@ public final class GameLoop implements Runnable {
         this.outboxes = new Outboxes(config.flushMs * 1_000_000L);
         long tick = Math.max(1_000_000L, Math.min(MAX_TIMER_TICK_NANOS, config.npcActMs * 1_000_000L / 200));
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
+        this.db = db;
+        this.saves = new PlayerSaves(db, config.saveIntervalS, System.nanoTime());
         this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
-                config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers);
+                config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers, saves);
+        saves.bind(world);
+        this.logins = new Logins(world, outboxes, sessionLog, this::close, saves, db, config.loginDbTimeoutMs);
         this.admission = new Admission(world, outboxes, stats, sessionLog, this::close, config.rateLimits,
                 config.maxConnectionsPerAddress, config.capLoopback, config.loginTimeoutMs, config.idleTimeoutMs,
-                config.packetHook);
-        long shortest = Math.min(config.idleTimeoutMs, config.loginTimeoutMs) * 1_000_000L;
+                config.packetHook, logins);
+        long shortest = Math.min(Math.min(config.idleTimeoutMs, config.loginTimeoutMs),
+                db != null ? config.loginDbTimeoutMs : Long.MAX_VALUE) * 1_000_000L;
         this.deadlineCheckNanos = Math.min(1_000_000_000L, Math.max(1_000_000L, shortest / 4));
         this.statsIntervalNanos = config.statsIntervalS * 1_000_000_000L;
     }
@@ -128,7 +139,9 @@ public final class GameLoop implements Runnable {
                 if (now >= nextDeadlineCheck) {
                     nextDeadlineCheck = now + deadlineCheckNanos;
                     admission.checkDeadlines(sessions, now);
+                    logins.checkDeadlines(now);
                 }
+                saves.tick(now);
                 flush();
                 if (handled > 0) {
                     publishCounters();
@@ -141,9 +154,9 @@ public final class GameLoop implements Runnable {
                     logStats(end);
                 }
                 long sleep = 0;
-                if (fromRing < BATCH) { // else the ring holds more: the next round starts at once
+                if (fromRing < BATCH && !saves.busy()) { // else more waits: the next round starts at once
                     long wakeAt = Math.min(Math.min(nextDeadlineCheck, nextStats),
-                            Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()));
+                            Math.min(Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()), saves.nextDueNanos()));
                     sleep = Math.max(0, Math.min(MAX_SLEEP_NANOS, wakeAt - end));
                 }
                 engine.endRound(sleep);
@@ -263,6 +276,9 @@ public final class GameLoop implements Runnable {
                 }
                 break;
             }
+            case EVENT_POSTED:
+                logins.onPosted(buffer, offset, length, now);
+                break;
             default:
                 LOG.warning("unknown event type " + type + " in the event ring; ignored");
         }
@@ -278,6 +294,7 @@ public final class GameLoop implements Runnable {
         }
         // Out of the table first: if the world fails to let the player go, the session is still gone.
         sessions.remove(s);
+        logins.cancel(s);
         // Packets already produced for it this batch are dropped with it: the socket is gone.
         s.outLength = 0;
         Player p = s.player;
@@ -295,6 +312,7 @@ public final class GameLoop implements Runnable {
             return;
         }
         s.closing = true;
+        logins.cancel(s);
         if (s.player != null) {
             world.leave(s.player); // viewers see it go now, not when the socket is gone
         }
@@ -387,7 +405,9 @@ public final class GameLoop implements Runnable {
     }
 
     private void logStats(long end) {
-        stats.log(statsStart, end, sessions.count(), world, outboxes.packetsOut, timers.size());
+        stats.log(statsStart, end, sessions.count(), world, outboxes.packetsOut, timers.size(),
+                db == null ? null : String.format("db{%s, logins-loading=%d, saves-queued=%d, checkpoints=%d}",
+                        db.failing() ? "UNAVAILABLE" : "ok", logins.loading(), db.savesWaiting(), saves.checkpoints));
         outboxes.packetsOut = 0;
         statsStart = end;
         nextStats = end + statsIntervalNanos;

@@ -33,7 +33,8 @@ final class GameStats {
     }
 
     /** Writes the stats line for the period that started at {@code start}, then starts a new one. */
-    void log(long start, long end, int sessions, World world, long packetsOut, int timers) {
+    /** @param database the database's state ("db{...}"), or null without one */
+    void log(long start, long end, int sessions, World world, long packetsOut, int timers, String database) {
         double seconds = (end - start) / 1e9;
         StringBuilder line = new StringBuilder(String.format("stats: sessions=%d players=%d in=%.0f/s out=%.0f/s "
                         + "busy=%.1f%% npc wake-ups=%.0f/s npc moves=%.0f/s timers=%d",
@@ -43,6 +44,9 @@ final class GameStats {
         appendNonZero(line, " rate-limited", dropped, RateLimits.Kind.values());
         if (internalErrors > 0) {
             line.append(" internal-errors=").append(internalErrors);
+        }
+        if (database != null) {
+            line.append(' ').append(database);
         }
         LOG.info(line.toString());
         lastWakeUps = world.npcWakeUps;

@@ -18,6 +18,10 @@ final class Player {
     int maxHp = BASE_HP;
     int exp;
     int level = 1;
+    /** Its saves, with a database (PlayerSaves); null with --db none. */
+    gameport.store.SaveSlot saveSlot;
+    /** Changed since its last checkpoint (PlayerSaves). */
+    boolean dirty;
 
     Player(int id, String name, String nameKey, byte[] wireName, ClientSession session) {
         this.id = id;
@@ -35,6 +39,14 @@ final class Player {
     /** Damage of one of this player's attacks. */
     int attackDamage() {
         return 10 + 5 * (level - 1);
+    }
+
+    /** Takes a stored player's stats; out-of-range values (an edited row) are brought into range. */
+    void restore(int storedHp, int storedLevel, long storedExp) {
+        level = Math.max(1, Math.min(10_000, storedLevel));
+        exp = (int) Math.max(0, Math.min(Integer.MAX_VALUE, storedExp));
+        maxHp = BASE_HP + 20 * (level - 1);
+        hp = storedHp > 0 && storedHp <= maxHp ? storedHp : maxHp;
     }
 
     /** Applies gained exp; returns true if the level went up (hp refilled, max hp +20 per level). */

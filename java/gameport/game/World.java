@@ -2,6 +2,7 @@ package gameport.game;
 
 import static gameport.protocol.Protocol.*;
 
+import gameport.store.PlayerState;
 import java.util.SplittableRandom;
 
 /**
@@ -36,6 +37,7 @@ final class World {
     private final long npcActNanos;
     private final SplittableRandom random;
     private final Outboxes outboxes;
+    private final PlayerSaves saves;
 
     private final Views views;
     private final IdList nearby = new IdList();
@@ -49,7 +51,8 @@ final class World {
     long npcKills;
 
     World(GameMap map, int viewRange, int maxUsers, int npcCount, int[] npcKinds, long npcActMs, long respawnMs,
-          long seed, Outboxes outboxes, TimerWheel timers) {
+          long seed, Outboxes outboxes, TimerWheel timers, PlayerSaves saves) {
+        this.saves = saves;
         this.npcActNanos = npcActMs * 1_000_000L;
         this.map = map;
         // A range past the map's size sees the whole map; clamping keeps the sector math in int range.
@@ -92,6 +95,20 @@ final class World {
         return maxUsers - freeCount;
     }
 
+    int maxUsers() {
+        return maxUsers;
+    }
+
+    Roster roster() {
+        return roster;
+    }
+
+    /** What is stored of {@code p} now. */
+    PlayerState stateOf(Player p) {
+        return new PlayerState(p.nameKey, p.name, xs[p.id], ys[p.id], p.hp, p.level, p.exp,
+                System.currentTimeMillis());
+    }
+
     int npcCount() {
         return npcs.count;
     }
@@ -108,8 +125,12 @@ final class World {
         }
     }
 
-    /** Puts a player named {@code name} (valid, NFC) in the world, or says why not. */
-    Refusal login(ClientSession s, String name, String nameKey, byte[] wireName) {
+    /**
+     * Puts a player named {@code name} (valid, NFC) in the world, or says why not: where
+     * {@code stored} left it, with its stats (a tile that has become a wall: a free one), or, new
+     * ({@code stored} null), on a free tile.
+     */
+    Refusal login(ClientSession s, String name, String nameKey, byte[] wireName, PlayerState stored) {
         if (roster.taken(nameKey)) {
             return Refusal.NAME_IN_USE;
         }
@@ -121,7 +142,15 @@ final class World {
         freeHead = (freeHead + 1) % maxUsers;
         freeCount--;
         Player p = new Player(id, name, nameKey, wireName, s);
-        placeOnFreeTile(id);
+        if (stored != null && map.isFree(stored.x(), stored.y())) {
+            xs[id] = stored.x();
+            ys[id] = stored.y();
+        } else {
+            placeOnFreeTile(id);
+        }
+        if (stored != null) {
+            p.restore(stored.hp(), stored.level(), stored.exp());
+        }
         players[id] = p;
         roster.add(p);
         s.player = p;
@@ -167,6 +196,7 @@ final class World {
 
     /** Takes the player out of the world; every player who saw it gets SC_REMOVE_OBJECT. */
     void leave(Player p) {
+        saves.left(p);
         views.clear(p, false);
         grid.remove(p.id);
         roster.remove(p);
@@ -213,6 +243,7 @@ final class World {
         xs[p.id] = x;
         ys[p.id] = y;
         grid.update(p.id);
+        saves.changed(p);
         views.playerMoved(p, moveTime);
     }
 
@@ -316,6 +347,7 @@ final class World {
         grid.remove(id);
         npcs.timer[i] = timers.schedule(now + respawnNanos, TIMER_NPC_RESPAWN, i);
         killer.gainExp(npcs.exp(i));
+        saves.changed(killer);
         Packets.statChange(outboxes.touch(killer.session), killer);
     }
 
@@ -331,6 +363,7 @@ final class World {
 
     private void hitPlayer(Player p, int damage) {
         p.hp -= damage;
+        saves.changed(p);
         if (p.hp > 0) {
             Packets.statChange(outboxes.touch(p.session), p);
             return;

@@ -7,7 +7,10 @@ import gameport.engine.NioEngine;
 import gameport.game.GameLoop;
 import gameport.game.GameMap;
 import gameport.game.GameTimings;
+import gameport.store.DbWorker;
+import gameport.store.PlayerStore;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -26,6 +29,7 @@ public final class GameServer implements AutoCloseable {
     private final StageHistograms histograms;
     private final Failure failure;
     private boolean closed;
+    private final DbWorker db;
 
     /** The first fatal error of a server thread; whoever waits on it stops the server. */
     private static final class Failure {
@@ -47,7 +51,8 @@ public final class GameServer implements AutoCloseable {
     }
 
     private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port, StageHistograms histograms,
-                       Failure failure) {
+                       Failure failure, DbWorker db) {
+        this.db = db;
         this.failure = failure;
         this.histograms = histograms;
         this.engine = engine;
@@ -63,8 +68,15 @@ public final class GameServer implements AutoCloseable {
         GameMap map = loadOrGenerateMap(config);
         Failure failure = new Failure();
         Engine engine = createEngine(config, failure::report);
+        DbWorker db;
+        try {
+            db = openDatabase(config, engine);
+        } catch (IOException e) {
+            engine.close();
+            throw e;
+        }
         GameTimings timings = new GameTimings();
-        GameLoop loop = new GameLoop(engine, config, map, timings, failure::report);
+        GameLoop loop = new GameLoop(engine, config, map, timings, db, failure::report);
         LOG.info(String.format("world ready in %d ms: map %dx%d with %d walls (%s), %d NPCs",
                 (System.nanoTime() - worldStart) / 1_000_000, map.width(), map.height(), map.wallTiles(),
                 config.mapFile != null ? config.mapFile : "generated, seed " + config.seed, config.npcs));
@@ -73,6 +85,9 @@ public final class GameServer implements AutoCloseable {
             port = engine.start(config.host, config.port);
         } catch (IOException e) {
             engine.close();
+            if (db != null) {
+                db.close();
+            }
             throw new IOException("cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(), e);
         }
         StageHistograms histograms = null;
@@ -81,6 +96,9 @@ public final class GameServer implements AutoCloseable {
                 histograms = new StageHistograms(Path.of(config.histogramDir), timings, engine);
             } catch (IOException e) {
                 engine.close();
+                if (db != null) {
+                    db.close();
+                }
                 throw new IOException("--histogram-dir " + config.histogramDir + ": " + e.getMessage(), e);
             }
         }
@@ -89,7 +107,27 @@ public final class GameServer implements AutoCloseable {
         LOG.info("listening on " + config.host + ":" + port + " with the " + engine.name() + " engine; map "
                 + config.width + "x" + config.height + ", view range " + config.viewRange
                 + ", max users " + config.maxUsers);
-        return new GameServer(engine, loop, thread, port, histograms, failure);
+        return new GameServer(engine, loop, thread, port, histograms, failure, db);
+    }
+
+    /** The store and its worker for --db, or null for --db none; migrations run here, before the game starts. */
+    private static DbWorker openDatabase(ServerConfig config, Engine engine) throws IOException {
+        String url = config.jdbcUrl();
+        if (url == null) {
+            LOG.info("--db none: players are not saved (they start afresh at every login)");
+            return null;
+        }
+        long start = System.nanoTime();
+        PlayerStore store;
+        try {
+            store = PlayerStore.open(url, config.loginDbTimeoutMs);
+        } catch (SQLException e) {
+            throw new IOException("cannot open the database " + config.db + ": " + e.getMessage()
+                    + " (--db none runs without one)", e);
+        }
+        LOG.info(String.format("players are saved in %s (%s), every %d s and at logout; ready in %d ms", config.db,
+                store.description(), config.saveIntervalS, (System.nanoTime() - start) / 1_000_000));
+        return new DbWorker(store, engine::post, config.beforeDatabaseCall);
     }
 
     /** The map from --map, or one generated from the seed; a --map file also sets the size. */
@@ -137,6 +175,11 @@ public final class GameServer implements AutoCloseable {
         return loop.npcKills();
     }
 
+    /** After close: what happened to the last saves ("all players saved ..."), or null without a database. */
+    public String saveReport() {
+        return db != null ? db.closeReport() : null;
+    }
+
     public int port() {
         return port;
     }
@@ -145,7 +188,10 @@ public final class GameServer implements AutoCloseable {
         return engine.name();
     }
 
-    /** Stops the game thread, closes every connection and the listener. Idempotent. */
+    /**
+     * Stops the game thread, closes every connection and the listener, then writes every
+     * player's last state (waiting up to DbWorker.SHUTDOWN_SAVE_MILLIS). Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -157,6 +203,10 @@ public final class GameServer implements AutoCloseable {
             gameThread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (db != null) {
+            // Every player left the world as the game thread ended, so each has its last state queued.
+            db.close();
         }
         if (histograms != null) {
             histograms.close(); // while the engine can still report its send timings

@@ -12,6 +12,10 @@ import java.util.logging.Logger;
 
 /** One readable line per log record on stderr: time, level, logger, message. */
 public final class LogSetup {
+    /** Held here: JUL keeps loggers weakly, and a collected one would forget its level. */
+    private static final Logger HIKARI = Logger.getLogger("com.zaxxer.hikari");
+    /** Flyway's step-by-step lines too: PlayerStore logs the one that matters (the schema's version). */
+    private static final Logger FLYWAY = Logger.getLogger("org.flywaydb");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private LogSetup() {
@@ -41,5 +45,9 @@ public final class LogSetup {
         });
         root.addHandler(handler);
         root.setLevel(level);
+        // HikariCP's pool start and stop lines say nothing a server operator needs; its warnings stay.
+        Level quiet = level.intValue() > Level.WARNING.intValue() ? level : Level.WARNING;
+        HIKARI.setLevel(quiet);
+        FLYWAY.setLevel(quiet);
     }
 }

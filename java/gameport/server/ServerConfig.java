@@ -48,6 +48,16 @@ public final class ServerConfig {
     public int maxPendingBytes = 1 << 20;
     /** Where per-stage latency histograms go; null = not written. */
     public String histogramDir;
+    /** The embedded default: an H2 database in ./data, created on first start. */
+    public static final String DEFAULT_DB = "jdbc:h2:file:./data/gameport";
+    /** Where players are stored: a JDBC URL (H2 or PostgreSQL), or "none" (players live in memory only). */
+    public String db = DEFAULT_DB;
+    /** Changed players are checkpointed this often. */
+    public int saveIntervalS = 10;
+    /** A login waits this long for the database, then gets SC_LOGIN_FAIL. */
+    public long loginDbTimeoutMs = 3000;
+    /** Tests only (no flag): runs on the database worker before each database call. */
+    public Runnable beforeDatabaseCall;
 
     public ServerConfig engine(String v) { engine = v; return this; }
     public ServerConfig workers(int v) { workers = v; return this; }
@@ -89,6 +99,24 @@ public final class ServerConfig {
     public ServerConfig statsIntervalS(int v) { statsIntervalS = v; return this; }
     public ServerConfig maxPendingBytes(int v) { maxPendingBytes = v; return this; }
     public ServerConfig histogramDir(String v) { histogramDir = v; return this; }
+    public ServerConfig db(String v) { db = v; return this; }
+    public ServerConfig saveIntervalS(int v) { saveIntervalS = v; return this; }
+    public ServerConfig loginDbTimeoutMs(long v) { loginDbTimeoutMs = v; return this; }
+    public ServerConfig beforeDatabaseCall(Runnable v) { beforeDatabaseCall = v; return this; }
+
+    /**
+     * The JDBC URL to open, or null for --db none. An H2 URL is kept open past the JVM's shutdown
+     * hooks (DB_CLOSE_ON_EXIT=FALSE): the server's own hook writes the last saves, then closes it.
+     */
+    public String jdbcUrl() {
+        if (db.equals("none")) {
+            return null;
+        }
+        if (db.startsWith("jdbc:h2:") && !db.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            return db + ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return db;
+    }
 
     /** Rejects values the server cannot run with, naming the flag. */
     public void validate() {
@@ -115,6 +143,10 @@ public final class ServerConfig {
         require(workers >= 0 && workers <= 64, "--workers must be 0..64");
         require(batchUs >= 0 && batchUs <= 100_000, "--batch-us must be 0..100000");
         require(flushMs >= 0 && flushMs <= 10_000, "--flush-ms must be 0..10000");
+        require(db.equals("none") || db.startsWith("jdbc:h2:") || db.startsWith("jdbc:postgresql:"),
+                "--db must be none, a jdbc:h2: URL or a jdbc:postgresql: URL");
+        require(saveIntervalS >= 1 && saveIntervalS <= 3600, "--save-interval-s must be 1..3600");
+        require(loginDbTimeoutMs >= 1 && loginDbTimeoutMs <= 600_000, "--login-db-timeout-ms must be 1..600000");
     }
 
     private static void require(boolean ok, String message) {
