@@ -29,7 +29,8 @@ class EngineChoiceTest {
         cmd.add("gameport.cli.Main");
         cmd.add("server");
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd)
+        // In the temp dir: the default --db creates ./data there, not in the project.
+        return new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
     }

@@ -25,14 +25,15 @@ public final class ServerFixture implements AutoCloseable {
      * Test defaults: loopback, any port, no stats, a long idle timeout, an open map without NPCs
      * (the world tests add walls and NPCs); map and view as the test sets. Rate limits are off:
      * tests walk clients across the map and pipeline packets far faster than a player may; the
-     * limits have tests of their own (RateLimitTest, AbuseSuiteTest), which turn them on.
+     * limits have tests of their own (RateLimitTest, AbuseSuiteTest), which turn them on. No
+     * database: the persistence tests (gameport.store) choose theirs.
      */
     public static ServerConfig config(String engine) {
         boolean workers = engine.equals(Engines.NATIVE_WORKERS);
         return new ServerConfig().engine(workers ? "native" : engine).workers(workers ? 1 : 0)
                 .host("127.0.0.1").port(0).statsIntervalS(0).npcs(0).wallDensity(0)
                 .idleTimeoutMs(60_000).seed(12345).width(100).height(100).viewRange(7).maxUsers(10_000)
-                .rateLimits("off");
+                .rateLimits("off").db("none");
     }
 
     public static ServerFixture start(ServerConfig config) throws Exception {

@@ -110,6 +110,8 @@ public final class TestClient implements AutoCloseable {
     private int selfId = Integer.MIN_VALUE;
     private int selfX;
     private int selfY;
+    /** hp, max hp, exp, level: from SC_LOGIN_INFO, then each SC_STAT_CHANGE (the reader thread writes it). */
+    private volatile List<Integer> selfStats;
     private final Map<Integer, int[]> view = new LinkedHashMap<>();
     private final Map<Integer, String> viewNames = new LinkedHashMap<>();
     private final Set<Integer> removedIds = new HashSet<>();
@@ -640,6 +642,9 @@ public final class TestClient implements AutoCloseable {
     // ------------------------------------------------------------------ view model
 
     private void apply(Packet p) {
+        if (p.type == SC_STAT_CHANGE) {
+            selfStats = List.of(p.hp, p.maxHp, p.exp, p.level);
+        }
         switch (p.type) {
             case SC_LOGIN_INFO -> {
                 if (loggedIn) {
@@ -655,6 +660,7 @@ public final class TestClient implements AutoCloseable {
                 checkBounds(p, "SC_LOGIN_INFO");
                 loggedIn = true;
                 loginInfo = p;
+                selfStats = List.of(p.hp, p.maxHp, p.exp, p.level);
                 selfId = p.id;
                 selfX = p.x;
                 selfY = p.y;
@@ -817,6 +823,11 @@ public final class TestClient implements AutoCloseable {
 
     public Packet loginInfo() {
         return loginInfo;
+    }
+
+    /** The player's own hp, max hp, exp and level as the server last told them. */
+    public List<Integer> stats() {
+        return selfStats;
     }
 
     public int id() {
