@@ -266,6 +266,7 @@ final class BotWorker implements Runnable {
         if (config.teleport) {
             w.putShort((short) CS_EMPTY_SIZE).put((byte) CS_TELEPORT);
         }
+        b.loginSentMicros = clock.micros();
         send(b, w.flip());
     }
 
@@ -430,13 +431,17 @@ final class BotWorker implements Runnable {
                     onEcho(b, in.getInt(at + 11));
                 }
             } else if (type == SC_LOGIN_INFO) {
+                // Read in the round after it arrived, as an echo is: late by up to a round, never early.
+                long now = clock.micros();
+                stats.login.recordValue(Math.min(Math.max(0, now - b.loginSentMicros), BotStats.MAX_DELAY_MICROS));
                 b.id = in.getInt(at + 7);
                 b.loggedIn = true;
                 stats.loggedIn.incrementAndGet();
                 // Spread the phases so moves arrive evenly, not in a wave each interval.
-                b.nextMoveMicros = clock.micros() + (long) (random.nextDouble() * intervalMicros);
+                b.nextMoveMicros = now + (long) (random.nextDouble() * intervalMicros);
                 schedule.add(b);
             } else if (type == SC_LOGIN_FAIL) {
+                stats.loginFailures.incrementAndGet();
                 System.err.println("bots: login of " + config.namePrefix + b.number + " failed (SC_LOGIN_FAIL; the server's log says why)");
                 fail(b);
                 return;
