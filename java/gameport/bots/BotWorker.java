@@ -263,9 +263,6 @@ final class BotWorker implements Runnable {
         for (int i = name.length; i < NAME_SIZE; i++) {
             w.put((byte) 0);
         }
-        if (config.teleport) {
-            w.putShort((short) CS_EMPTY_SIZE).put((byte) CS_TELEPORT);
-        }
         b.loginSentMicros = clock.micros();
         send(b, w.flip());
     }
@@ -440,6 +437,16 @@ final class BotWorker implements Runnable {
                 // Spread the phases so moves arrive evenly, not in a wave each interval.
                 b.nextMoveMicros = now + (long) (random.nextDouble() * intervalMicros);
                 schedule.add(b);
+                if (config.teleport) {
+                    // Only now: a server that loads the player first (from its database) takes no
+                    // other packet before the login is answered, and closes a client that sends one.
+                    ByteBuffer w = writeBuffer.clear();
+                    w.putShort((short) CS_EMPTY_SIZE).put((byte) CS_TELEPORT);
+                    send(b, w.flip());
+                    if (b.dead) {
+                        return;
+                    }
+                }
             } else if (type == SC_LOGIN_FAIL) {
                 stats.loginFailures.incrementAndGet();
                 System.err.println("bots: login of " + config.namePrefix + b.number + " failed (SC_LOGIN_FAIL; the server's log says why)");

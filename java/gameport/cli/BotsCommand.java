@@ -25,7 +25,8 @@ final class BotsCommand {
                 .addOption(value("connect-rate", "N", "new connections per second (default " + d.connectRate + ")"))
                 .addOption(value("move-interval-ms", "MS", "each bot moves once per interval, phases spread (default "
                         + d.moveIntervalMs + ")"))
-                .addOption(flag("teleport", "send CS_TELEPORT after login to spread the bots over the map"))
+                .addOption(flag("teleport", "send CS_TELEPORT once the login is answered (SC_LOGIN_INFO), to spread "
+                        + "the bots over the map"))
                 .addOption(value("warmup-s", "S", "seconds before measuring starts (default " + d.warmupS + ")"))
                 .addOption(value("duration-s", "S", "seconds measured (default " + d.durationS + ")"))
                 .addOption(value("threads", "N", "I/O threads driving the bots (default " + d.threads + ")"))
