@@ -36,6 +36,8 @@ final class Bot {
     long leaveMicros;
     long movesSent;
     long echoes;
+    /** When CS_LOGIN was handed to the socket, in swarm microseconds: the start of its login latency. */
+    long loginSentMicros;
     /** Intended time of the next move, in swarm microseconds. */
     long nextMoveMicros;
 

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
-/** Counters and the delay histogram, shared by the swarm's I/O threads. */
+/** Counters and the delay and login histograms, shared by the swarm's I/O threads. */
 final class BotStats {
     static final long MAX_DELAY_MICROS = 3_600_000_000L;
     /** Microseconds, up to an hour, 3 significant digits. */
@@ -20,7 +20,17 @@ final class BotStats {
     /** Bots that left on purpose (churn) and were replaced. */
     final AtomicLong churned = new AtomicLong();
     final AtomicLongArray packetsByType = new AtomicLongArray(256);
+    /**
+     * Login latency, CS_LOGIN sent -> SC_LOGIN_INFO read, microseconds: every login of the run
+     * (first connections, ramp additions, churn replacements), warm-up included, since most
+     * logins happen there.
+     */
+    final Recorder login = new Recorder(MAX_DELAY_MICROS, 3);
+    /** SC_LOGIN_FAIL answers: not in {@link #login}, each also counts as an error. */
+    final AtomicLong loginFailures = new AtomicLong();
 
     /** Accumulates every interval taken from {@link #delay} since the measured phase began. */
     final Histogram measured = new Histogram(MAX_DELAY_MICROS, 3);
+    /** Accumulates every interval taken from {@link #login}: the whole run. */
+    final Histogram logins = new Histogram(MAX_DELAY_MICROS, 3);
 }

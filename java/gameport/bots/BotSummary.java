@@ -4,7 +4,10 @@ import gameport.protocol.Protocol;
 import java.io.PrintStream;
 import org.HdrHistogram.Histogram;
 
-/** The result of one swarm run: counts and the measured-phase delay distribution (microseconds). */
+/**
+ * The result of one swarm run: counts, the measured-phase delay distribution and the whole run's
+ * login latencies (microseconds).
+ */
 public final class BotSummary {
     public final BotConfig config;
     public final long movesSent;
@@ -16,12 +19,17 @@ public final class BotSummary {
     /** Bots that left on purpose (--churn-pct) and were replaced. */
     public final long churned;
     public final Histogram delay;
+    /** CS_LOGIN -> SC_LOGIN_INFO of every login of the run, warm-up included. */
+    public final Histogram login;
+    /** SC_LOGIN_FAIL answers (each also counted in {@link #errors}). */
+    public final long loginFailures;
     public final long[] packetsByType;
     /** Ramp mode: the largest number of bots that held p99 under the limit; -1 otherwise. */
     public final int sustained;
 
     BotSummary(BotConfig config, long movesSent, long echoes, long shedMoves, long movesMeasured, long errors,
-               long churned, Histogram delay, long[] packetsByType, int sustained) {
+               long churned, Histogram delay, Histogram login, long loginFailures, long[] packetsByType,
+               int sustained) {
         this.config = config;
         this.movesSent = movesSent;
         this.echoes = echoes;
@@ -31,6 +39,8 @@ public final class BotSummary {
         this.errors = errors;
         this.churned = churned;
         this.delay = delay;
+        this.login = login;
+        this.loginFailures = loginFailures;
         this.packetsByType = packetsByType;
     }
 
@@ -44,6 +54,9 @@ public final class BotSummary {
                 shedMoves > 0 ? " (unanswered moves of bots shed on purpose: " + shedMoves + ")" : "");
         out.printf("delay (measured phase, %d samples): p50=%.3fms p90=%.3fms p99=%.3fms p99.9=%.3fms max=%.3fms%n",
                 delay.getTotalCount(), ms(50), ms(90), ms(99), ms(99.9), delay.getMaxValue() / 1000.0);
+        out.printf("logins (whole run, CS_LOGIN -> SC_LOGIN_INFO): count=%d failures=%d p50=%.3fms p90=%.3fms "
+                        + "p99=%.3fms max=%.3fms%n", login.getTotalCount(), loginFailures, loginMs(50), loginMs(90),
+                loginMs(99), login.getMaxValue() / 1000.0);
         StringBuilder sb = new StringBuilder("packets received:");
         for (int t = 0; t < packetsByType.length; t++) {
             if (packetsByType[t] > 0) {
@@ -71,6 +84,10 @@ public final class BotSummary {
           .append(",\"p50\":").append(ms(50)).append(",\"p90\":").append(ms(90))
           .append(",\"p99\":").append(ms(99)).append(",\"p999\":").append(ms(99.9))
           .append(",\"max\":").append(delay.getMaxValue() / 1000.0).append('}')
+          .append(",\"loginMs\":{\"samples\":").append(login.getTotalCount())
+          .append(",\"p50\":").append(loginMs(50)).append(",\"p90\":").append(loginMs(90))
+          .append(",\"p99\":").append(loginMs(99)).append(",\"max\":").append(login.getMaxValue() / 1000.0).append('}')
+          .append(",\"loginFailures\":").append(loginFailures)
           .append(",\"packetsReceived\":{");
         boolean first = true;
         for (int t = 0; t < packetsByType.length; t++) {
@@ -88,5 +105,9 @@ public final class BotSummary {
 
     private double ms(double percentile) {
         return delay.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    private double loginMs(double percentile) {
+        return login.getValueAtPercentile(percentile) / 1000.0;
     }
 }

@@ -18,8 +18,11 @@ import org.HdrHistogram.Histogram;
  * <p>{@code --churn-pct P}: during the measured phase P% of the bots a minute leave and are
  * replaced (new connection, new name, new login), spread evenly over the minute (a few each
  * second, never a wave). {@code --interval-s S}: every S seconds (warm-up included) an "interval"
- * line with that span's moves, echoes and delay percentiles, for tools that sample slower than
- * the progress lines (tools/soak).
+ * line with that span's moves, echoes and delay percentiles, and its logins and their p99, for
+ * tools that sample slower than the progress lines (tools/soak, tools/dbbench).
+ *
+ * <p>Logins are timed from CS_LOGIN to SC_LOGIN_INFO over the whole run, warm-up included: most
+ * logins of a run happen in its warm-up, and a login storm is what tools/dbbench measures.
  */
 public final class BotSwarm {
     private static final long SECOND = 1_000_000;
@@ -74,6 +77,7 @@ public final class BotSwarm {
         long movesAtStart = 0;
         long echoesAtStart = 0;
         Histogram interval = null;
+        Histogram loginInterval = null;
         // Ramp mode: the last rampWindowS seconds' intervals, judged together.
         Histogram[] recent = new Histogram[ramp ? config.rampWindowS : 0];
         Histogram window = ramp ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
@@ -89,11 +93,15 @@ public final class BotSwarm {
         double churnOwed = 0;
         int churnNext = 0;
         Histogram span = config.intervalS > 0 ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
+        Histogram loginSpan = config.intervalS > 0 ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
         long spanMoves = 0;
         long spanEchoes = 0;
+        long spanLoginFailures = 0;
         for (long tick = SECOND; tick <= measureEnd; tick += SECOND) {
             sleepUntil(tick);
             interval = stats.delay.getIntervalHistogram(interval);
+            loginInterval = stats.login.getIntervalHistogram(loginInterval);
+            stats.logins.add(loginInterval);
             if (tick == measureStart) {
                 // Everything recorded so far was warm-up.
                 out.println("MEASURE start");
@@ -160,20 +168,28 @@ public final class BotSwarm {
                     config.churnPct > 0 ? " churned=" + stats.churned.get() : "");
             if (span != null) {
                 span.add(interval);
+                loginSpan.add(loginInterval);
                 if (tick / SECOND % config.intervalS == 0) {
                     // A span that began in the warm-up is a warm-up span (measuring starts at its end).
                     boolean warm = tick - config.intervalS * SECOND < measureStart;
+                    long loginFailures = stats.loginFailures.get();
                     // unanswered: every move sent and not (yet) echoed, the ones in flight included.
+                    // p50..max: the moves' delays; login_*: the logins answered in the span.
                     out.printf("interval t=%ds%s seconds=%d moves=%d echoes=%d unanswered=%d churned=%d connected=%d "
-                                    + "loggedIn=%d errors=%d p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms%n",
+                                    + "loggedIn=%d errors=%d p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms "
+                                    + "logins=%d login_fails=%d login_p99=%.2fms%n",
                             tick / SECOND, warm ? " (warm-up)" : "", config.intervalS, moves - spanMoves,
                             echoes - spanEchoes, moves - echoes - stats.shedMoves.get(), stats.churned.get(),
                             stats.connected.get(), stats.loggedIn.get(), stats.errors.get(),
                             span.getValueAtPercentile(50) / 1000.0, span.getValueAtPercentile(90) / 1000.0,
-                            span.getValueAtPercentile(99) / 1000.0, span.getMaxValue() / 1000.0);
+                            span.getValueAtPercentile(99) / 1000.0, span.getMaxValue() / 1000.0,
+                            loginSpan.getTotalCount(), loginFailures - spanLoginFailures,
+                            loginSpan.getValueAtPercentile(99) / 1000.0);
                     span.reset();
+                    loginSpan.reset();
                     spanMoves = moves;
                     spanEchoes = echoes;
+                    spanLoginFailures = loginFailures;
                 }
             }
             lastMoves = moves;
@@ -197,12 +213,14 @@ public final class BotSwarm {
             workers[i].wakeup();
             running[i].join();
         }
+        stats.logins.add(stats.login.getIntervalHistogram()); // logins answered during the drain
         long[] byType = new long[Protocol.SC_STAT_CHANGE + 1];
         for (int t = 0; t < byType.length; t++) {
             byType[t] = stats.packetsByType.get(t);
         }
         return new BotSummary(config, stats.movesSent.get(), stats.echoes.get(), stats.shedMoves.get(),
-                movesInWindow, stats.errors.get(), stats.churned.get(), stats.measured, byType, ramp ? sustained : -1);
+                movesInWindow, stats.errors.get(), stats.churned.get(), stats.measured, stats.logins,
+                stats.loginFailures.get(), byType, ramp ? sustained : -1);
     }
 
     /**

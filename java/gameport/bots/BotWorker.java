@@ -263,9 +263,7 @@ final class BotWorker implements Runnable {
         for (int i = name.length; i < NAME_SIZE; i++) {
             w.put((byte) 0);
         }
-        if (config.teleport) {
-            w.putShort((short) CS_EMPTY_SIZE).put((byte) CS_TELEPORT);
-        }
+        b.loginSentMicros = clock.micros();
         send(b, w.flip());
     }
 
@@ -430,13 +428,27 @@ final class BotWorker implements Runnable {
                     onEcho(b, in.getInt(at + 11));
                 }
             } else if (type == SC_LOGIN_INFO) {
+                // Read in the round after it arrived, as an echo is: late by up to a round, never early.
+                long now = clock.micros();
+                stats.login.recordValue(Math.min(Math.max(0, now - b.loginSentMicros), BotStats.MAX_DELAY_MICROS));
                 b.id = in.getInt(at + 7);
                 b.loggedIn = true;
                 stats.loggedIn.incrementAndGet();
                 // Spread the phases so moves arrive evenly, not in a wave each interval.
-                b.nextMoveMicros = clock.micros() + (long) (random.nextDouble() * intervalMicros);
+                b.nextMoveMicros = now + (long) (random.nextDouble() * intervalMicros);
                 schedule.add(b);
+                if (config.teleport) {
+                    // Only now: a server that loads the player first (from its database) takes no
+                    // other packet before the login is answered, and closes a client that sends one.
+                    ByteBuffer w = writeBuffer.clear();
+                    w.putShort((short) CS_EMPTY_SIZE).put((byte) CS_TELEPORT);
+                    send(b, w.flip());
+                    if (b.dead) {
+                        return;
+                    }
+                }
             } else if (type == SC_LOGIN_FAIL) {
+                stats.loginFailures.incrementAndGet();
                 System.err.println("bots: login of " + config.namePrefix + b.number + " failed (SC_LOGIN_FAIL; the server's log says why)");
                 fail(b);
                 return;

@@ -25,7 +25,8 @@ final class BotsCommand {
                 .addOption(value("connect-rate", "N", "new connections per second (default " + d.connectRate + ")"))
                 .addOption(value("move-interval-ms", "MS", "each bot moves once per interval, phases spread (default "
                         + d.moveIntervalMs + ")"))
-                .addOption(flag("teleport", "send CS_TELEPORT after login to spread the bots over the map"))
+                .addOption(flag("teleport", "send CS_TELEPORT once the login is answered (SC_LOGIN_INFO), to spread "
+                        + "the bots over the map"))
                 .addOption(value("warmup-s", "S", "seconds before measuring starts (default " + d.warmupS + ")"))
                 .addOption(value("duration-s", "S", "seconds measured (default " + d.durationS + ")"))
                 .addOption(value("threads", "N", "I/O threads driving the bots (default " + d.threads + ")"))
@@ -42,8 +43,9 @@ final class BotsCommand {
                         + "the others by closing) and are replaced by new bots that connect and log in, spread evenly over "
                         + "the measured phase; a leaving bot first waits up to 5 s for its moves' echoes (default 0: none)"))
                 .addOption(value("interval-s", "S", "every S seconds also print an 'interval' line: that span's moves, "
-                        + "echoes and delay percentiles, moves unanswered so far (default 0: none)"))
-                .addOption(value("json", "FILE", "write the summary as JSON"))
+                        + "echoes and delay percentiles, moves unanswered so far, and its logins (answered, "
+                        + "SC_LOGIN_FAIL, login p99) (default 0: none)"))
+                .addOption(value("json", "FILE", "write the summary as JSON (delays and login latencies in ms)"))
                 .addOption(value("hgrm", "FILE", "write the measured delay distribution (ms) in HdrHistogram's .hgrm format"))
                 .addOption(flag("help", "print this help and exit"));
     }
@@ -56,7 +58,9 @@ final class BotsCommand {
             cl = new DefaultParser().parse(options, args);
             if (cl.hasOption("help")) {
                 printHelp("bots", "Connects bots that log in and move; each move's delay is measured from its "
-                        + "intended send time to the server's echo (SC_MOVE_OBJECT about itself). Prints a "
+                        + "intended send time to the server's echo (SC_MOVE_OBJECT about itself), each login's "
+                        + "from CS_LOGIN to SC_LOGIN_INFO (every login of the run: first connections, ramp "
+                        + "additions, churn replacements; SC_LOGIN_FAIL answers counted apart). Prints a "
                         + "progress line a second and a summary.", options);
                 return 0;
             }

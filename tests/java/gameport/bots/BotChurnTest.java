@@ -32,8 +32,19 @@ class BotChurnTest {
             // Every replacement logs in (the last one may still be connecting when the run ends).
             assertTrue(s.packetsByType[SC_LOGIN_INFO] >= 60 + s.churned - 1,
                     "logins " + s.packetsByType[SC_LOGIN_INFO] + "\n" + out);
+            // Every login is timed, the replacements' too.
+            assertEquals(s.packetsByType[SC_LOGIN_INFO], s.login.getTotalCount(), out);
+            assertTrue(s.login.getValueAtPercentile(99) > 0, out);
             assertTrue(out.contains(" churned="), out);
             assertTrue(out.contains("interval t=2s seconds=2 ") && out.contains("interval t=4s seconds=2 "), out);
+            // The intervals' logins add up to the run's, but for any replacement answered after the last line.
+            long spans = 0;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^interval .* logins=(\\d+) ",
+                    java.util.regex.Pattern.MULTILINE).matcher(out);
+            while (m.find()) {
+                spans += Long.parseLong(m.group(1));
+            }
+            assertTrue(spans >= 60 && spans <= s.login.getTotalCount(), "interval logins " + spans + "\n" + out);
             assertTrue(s.toJson().contains("\"churned\":" + s.churned), s.toJson());
         }
     }

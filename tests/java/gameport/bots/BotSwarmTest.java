@@ -49,6 +49,41 @@ class BotSwarmTest {
             assertEquals(s.echoes + 50, s.packetsByType[SC_MOVE_OBJECT], "echoes + one teleport answer each");
             assertTrue(out.contains("MEASURE start") && out.contains("MEASURE end moves="), out);
             assertTrue(s.toJson().contains("\"lost\":0"), s.toJson());
+            // Every login timed, in microseconds (a wrong unit or clock would be off by orders of magnitude).
+            assertEquals(50, s.login.getTotalCount(), out);
+            assertEquals(0, s.loginFailures);
+            assertTrue(s.login.getValueAtPercentile(50) > 0 && s.login.getValueAtPercentile(99) > 0, out);
+            assertTrue(s.login.getMaxValue() < 1_000_000, "login max " + s.login.getMaxValue() + " us\n" + out);
+            assertTrue(s.toJson().contains("\"loginMs\":{\"samples\":50,") && s.toJson().contains("\"loginFailures\":0"),
+                    s.toJson());
+        }
+    }
+
+    /**
+     * Logins past --max-users get SC_LOGIN_FAIL: counted apart (and as errors), never in the
+     * login histogram, which holds exactly the logins the server accepted.
+     */
+    @Test
+    void refusedLoginsAreCountedApartFromTheLoginHistogram() throws Exception {
+        try (ServerFixture f = ServerFixture.start(ServerFixture.config("java").width(200).height(200).npcs(0)
+                .maxUsers(20))) {
+            BotConfig c = new BotConfig();
+            c.port = f.port;
+            c.clients = 30;
+            c.connectRate = 20; // the 10 refused slots reconnect at this pace: a few dozen refusals, not thousands
+            c.moveIntervalMs = 100;
+            c.warmupS = 0;
+            c.durationS = 2;
+            c.intervalS = 1;
+            SwarmRun r = SwarmRun.of(c);
+            BotSummary s = r.summary();
+            String out = r.out();
+            assertEquals(20, s.packetsByType[SC_LOGIN_INFO], out);
+            assertEquals(20, s.login.getTotalCount(), out);
+            assertTrue(s.loginFailures >= 10, "refused " + s.loginFailures + "\n" + out);
+            assertEquals(s.packetsByType[SC_LOGIN_FAIL], s.loginFailures, out);
+            assertEquals(s.loginFailures, s.errors, out);
+            assertTrue(out.contains(" logins=") && out.contains(" login_fails=") && out.contains(" login_p99="), out);
         }
     }
 
