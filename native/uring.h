@@ -49,16 +49,16 @@ public:
 
     unsigned pending_submissions() const;
 
-    // Calls f(const io_uring_cqe&) for every posted completion and releases them.
+    // Calls f(const io_uring_cqe&) for every posted completion (at most max) and releases them.
     // Each CQE is copied and released before f runs: f may submit, a full SQ
     // may then reap again (UringWorker::flush_submissions), and that inner reap
     // must start after the entries this one already took, or they would be
     // handled twice and the head could move backwards.
     template <typename F>
-    unsigned reap(F&& f) {
+    unsigned reap(F&& f, unsigned max = ~0u) {
         std::atomic_ref<unsigned> head_ref(*cq_head_);
         unsigned n = 0;
-        for (;;) {
+        while (n < max) {
             // We are the only writer of head; tail is written by the kernel, and the
             // acquire load makes the CQEs it published before that store visible
             // (Documentation: io_uring(7), "the application must use a read barrier").
@@ -70,6 +70,7 @@ public:
             ++n;
             f(cqe);
         }
+        return n;
     }
 
     // Probe only: can this process create a ring at all?

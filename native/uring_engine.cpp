@@ -83,7 +83,7 @@ private:
     void os_begin_shutdown() override;
     bool os_quiesced() override;
     bool os_tick(int64_t now) override;
-    bool os_has_backlog() override { return !deferred_.empty(); }
+    bool os_has_backlog() override { return !deferred_.empty() || ring_.ready() > 0; }
     void os_wait(bool block, int64_t timeout_nanos, int64_t window_nanos) override;
     bool os_bind_driver(std::string* err) override;
     void os_abandon() override;
@@ -517,8 +517,12 @@ void UringWorker::os_dispatch() {
     deferred.swap(deferred_);
     for (const io_uring_cqe& c : deferred) handle(c);
     // Handlers may queue SQEs and even flush them, which can defer more CQEs;
-    // those are handled on the next turn.
-    ring_.reap([&](const io_uring_cqe& c) { handle(c); });
+    // those are handled on the next turn. Only the CQEs there now are reaped: a handler that
+    // re-arms a receive while the buffer pool is empty gets an ENOBUFS completion at once, and
+    // the pool refills only below, so reaping those as they come would never end (seen at a
+    // shutdown of 11,000 lingering sessions: billions of ENOBUFS, the linger deadline never
+    // checked). The rest is the next turn's (os_has_backlog).
+    ring_.reap([&](const io_uring_cqe& c) { handle(c); }, ring_.ready());
     if (buffers_.ready()) buffers_.publish();  // every buffer of this batch back in one store
 }
 
