@@ -154,9 +154,9 @@ public final class GameLoop implements Runnable {
                     logStats(end);
                 }
                 long sleep = 0;
-                if (fromRing < BATCH && !saves.busy()) { // else more waits: the next round starts at once
+                if (fromRing < BATCH) { // else the ring holds more: the next round starts at once
                     long wakeAt = Math.min(Math.min(nextDeadlineCheck, nextStats),
-                            Math.min(Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()), saves.nextDueNanos()));
+                            Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()));
                     sleep = Math.max(0, Math.min(MAX_SLEEP_NANOS, wakeAt - end));
                 }
                 engine.endRound(sleep);

@@ -99,6 +99,11 @@ final class World {
         return maxUsers;
     }
 
+    /** The player with this id, or null. */
+    Player player(int id) {
+        return players[id];
+    }
+
     Roster roster() {
         return roster;
     }

@@ -4,6 +4,8 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,11 +23,12 @@ import java.util.logging.Logger;
  * <p>Threads and ownership:
  * <ul>
  *   <li>The game thread calls {@link #load} and {@link #save}: each is a CAS on a lock-free
- *       queue (ConcurrentLinkedQueue) and, only if the worker announced a sleep, an unpark. No
+ *       queue (ConcurrentLinkedQueue); a load also unparks the worker if it announced a sleep. No
  *       query, no lock, no I/O.</li>
  *   <li>The worker thread ({@code gameport-db}) owns the {@link PlayerStore}, its queue of saves
  *       and the map of the newest state per name. It answers loads first (a login waits on them),
- *       then writes saves in batches of {@link #SAVE_BATCH}, each batch one transaction.</li>
+ *       then writes saves in batches of up to {@link #SAVE_BATCH}, each batch one transaction,
+ *       looking for saves every {@link #SAVE_DELAY_NANOS}.</li>
  *   <li>Answers go back as EVENT_POSTED records through {@link Poster} (Engine.post), which wakes
  *       the game thread: the login completes there, in a round like any packet.</li>
  *   <li>{@link #close} (the thread that stops the server, after the game thread ended): lets the
@@ -46,6 +49,8 @@ public final class DbWorker implements AutoCloseable {
     /** How long an answer may wait for room in the events ring before it is dropped (the login timed out by then). */
     private static final long POST_PATIENCE_NANOS = 5_000_000_000L;
     private static final long FAILURE_LOG_INTERVAL_NANOS = 1_000_000_000L;
+    /** Saves do not wake the worker: it looks this often (a load wakes it at once). */
+    private static final long SAVE_DELAY_NANOS = 100_000_000L;
 
     /** Where answers go: Engine.post. */
     public interface Poster {
@@ -60,7 +65,8 @@ public final class DbWorker implements AutoCloseable {
     private final Poster poster;
     /** Tests only: runs before every database call, on the worker (a test blocks it to stall the database). */
     private final Runnable beforeDatabaseCall;
-    private final ConcurrentLinkedQueue<Object> handoff = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<LoadRequest> loadHandoff = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<SaveSlot> saveHandoff = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean sleeping = new AtomicBoolean();
     private final Thread thread;
     private volatile boolean stopping;
@@ -71,7 +77,12 @@ public final class DbWorker implements AutoCloseable {
     private final ArrayDeque<SaveSlot> saves = new ArrayDeque<>();
     /** The newest slot of each name whose states are not all written: loads are answered from it. */
     private final Map<String, SaveSlot> newestSlot = new HashMap<>();
+    /** Names whose row exists (loaded, or written by this worker): their saves are plain UPDATEs. */
+    private static final int MAX_STORED_NAMES = 1_000_000;
+    private final Set<String> stored = new HashSet<>();
     private long backoffNanos;
+    /** Saves that trickle in are written together this long after the previous write. */
+    private long nextSaveWrite;
     private long nextFailureLog;
     private long failuresSinceLog;
 
@@ -92,7 +103,7 @@ public final class DbWorker implements AutoCloseable {
 
     /** Game thread: load {@code nameKey}; the answer comes back as a {@link LoginResult} for {@code session}. */
     public void load(long requestId, long session, String nameKey) {
-        handoff.add(new LoadRequest(requestId, session, nameKey));
+        loadHandoff.add(new LoadRequest(requestId, session, nameKey));
         wake();
     }
 
@@ -107,8 +118,9 @@ public final class DbWorker implements AutoCloseable {
             return true;
         }
         unwritten.incrementAndGet();
-        handoff.add(slot);
-        wake();
+        // No wake-up: the worker looks every SAVE_DELAY_NANOS, which batches a trickle of
+        // checkpoints into few transactions and spares the game thread an unpark per save.
+        saveHandoff.add(slot);
         return false;
     }
 
@@ -140,7 +152,7 @@ public final class DbWorker implements AutoCloseable {
 
     private void sleepUntilWoken(long maxNanos) {
         sleeping.set(true);
-        if (handoff.isEmpty() && !stopping) {
+        if (loadHandoff.isEmpty() && !stopping) {
             LockSupport.parkNanos(this, maxNanos);
         }
         sleeping.set(false);
@@ -158,12 +170,14 @@ public final class DbWorker implements AutoCloseable {
                     LockSupport.parkNanos(this, backoffNanos);
                     drainHandoff();
                 }
+                long now = System.nanoTime();
                 if (!loads.isEmpty()) {
                     answerLoads();
-                } else if (!saves.isEmpty()) {
+                } else if (!saves.isEmpty() && (stopping || saves.size() >= SAVE_BATCH || now - nextSaveWrite >= 0)) {
                     writeSaves();
+                    nextSaveWrite = now + SAVE_DELAY_NANOS;
                 } else {
-                    sleepUntilWoken(MAX_BACKOFF_NANOS);
+                    sleepUntilWoken(saves.isEmpty() ? SAVE_DELAY_NANOS : Math.max(1, nextSaveWrite - now));
                 }
             }
         } catch (Throwable t) {
@@ -172,15 +186,19 @@ public final class DbWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads first, then saves: a load must find every save the game queued before it. The game
+     * thread queued that save before the load, so once this thread has taken the load, a later
+     * look at the save queue finds the save (the queues' CASes order them); the other way round
+     * the save could arrive between the two looks and the load would read the table, behind.
+     */
     private void drainHandoff() {
-        for (Object o; (o = handoff.poll()) != null; ) {
-            if (o instanceof LoadRequest r) {
-                loads.add(r);
-            } else {
-                SaveSlot s = (SaveSlot) o;
-                saves.add(s);
-                newestSlot.put(s.nameKey, s);
-            }
+        for (LoadRequest r; (r = loadHandoff.poll()) != null; ) {
+            loads.add(r);
+        }
+        for (SaveSlot s; (s = saveHandoff.poll()) != null; ) {
+            saves.add(s);
+            newestSlot.put(s.nameKey, s);
         }
     }
 
@@ -213,6 +231,7 @@ public final class DbWorker implements AutoCloseable {
             }
             return;
         }
+        stored.addAll(found.keySet());
         for (LoadRequest r : batch) {
             PlayerState p = found.get(r.nameKey);
             answer(r, p != null ? LoginResult.FOUND : LoginResult.NEW, p);
@@ -232,7 +251,7 @@ public final class DbWorker implements AutoCloseable {
         }
         try {
             beforeDatabaseCall();
-            store.save(states);
+            store.save(states, stored);
             succeeded();
         } catch (SQLException | RuntimeException e) {
             failed("saving " + states.size() + " players", e);
@@ -244,6 +263,9 @@ public final class DbWorker implements AutoCloseable {
                 }
             }
             return;
+        }
+        if (stored.size() > MAX_STORED_NAMES) {
+            stored.clear(); // only an optimisation: the next save of each name is an upsert again
         }
         statesWritten += states.size();
         unwritten.addAndGet(-states.size());
