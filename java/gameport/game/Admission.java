@@ -33,7 +33,6 @@ final class Admission {
     private final World world;
     private final Outboxes outboxes;
     private final GameStats stats;
-    private final SessionLog log;
     private final Closer closer;
     private final RateLimits limits;
     private final int maxPerAddress;
@@ -44,14 +43,13 @@ final class Admission {
     private final Logins logins;
     private byte[] scratch = new byte[MAX_CLIENT_PACKET];
 
-    Admission(World world, Outboxes outboxes, GameStats stats, SessionLog log, Closer closer, RateLimits limits,
+    Admission(World world, Outboxes outboxes, GameStats stats, Closer closer, RateLimits limits,
               int maxPerAddress, boolean capLoopback, long loginTimeoutMs, long idleTimeoutMs, PacketHook hook,
               Logins logins) {
         this.logins = logins;
         this.world = world;
         this.outboxes = outboxes;
         this.stats = stats;
-        this.log = log;
         this.closer = closer;
         this.limits = limits;
         this.maxPerAddress = maxPerAddress;

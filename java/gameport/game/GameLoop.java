@@ -33,6 +33,10 @@ import java.util.logging.Logger;
  *   <li>The npc counters ({@link #npcWakeUps} and the like) are read by other threads: copied
  *       into volatile fields once per busy round, so a reader sees a value of some recent round,
  *       never a torn one.</li>
+ *   <li>The database worker ({@link DbWorker}, its own thread) never touches this package's
+ *       state: the game hands it loads and saves through its lock-free queues, and it hands
+ *       results back as EVENT_POSTED records in the events ring ({@link Engine#post}), which
+ *       this loop reads like any event ({@link Logins}).</li>
  *   <li>The constructor runs on the thread that starts the server, before the game thread
  *       starts; Thread.start orders its writes before everything the loop does.</li>
  * </ul>
@@ -92,8 +96,10 @@ public final class GameLoop implements Runnable {
     private long nextStats;
     private long statsStart;
 
-    /** @param onFatal told if the game thread dies, so the server stops instead of idling */
-    /** @param db the database worker, or null with --db none */
+    /**
+     * @param db the database worker, or null with --db none
+     * @param onFatal told if the game thread dies, so the server stops instead of idling
+     */
     public GameLoop(Engine engine, ServerConfig config, GameMap map, GameTimings timings, DbWorker db,
                     Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
@@ -110,7 +116,7 @@ public final class GameLoop implements Runnable {
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers, saves);
         saves.bind(world);
         this.logins = new Logins(world, outboxes, sessionLog, this::close, saves, db, config.loginDbTimeoutMs);
-        this.admission = new Admission(world, outboxes, stats, sessionLog, this::close, config.rateLimits,
+        this.admission = new Admission(world, outboxes, stats, this::close, config.rateLimits,
                 config.maxConnectionsPerAddress, config.capLoopback, config.loginTimeoutMs, config.idleTimeoutMs,
                 config.packetHook, logins);
         long shortest = Math.min(Math.min(config.idleTimeoutMs, config.loginTimeoutMs),
