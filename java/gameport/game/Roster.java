@@ -34,8 +34,4 @@ final class Roster {
     void release(String key, ClientSession s) {
         reserved.remove(key, s);
     }
-
-    int reservedCount() {
-        return reserved.size();
-    }
 }
