@@ -132,8 +132,10 @@
     const fmt = opts.format || fmtCount;
 
     const times = opts.times;
-    const span = opts.spanMs || SPAN_MS;
     const tEnd = times.length ? times[times.length - 1] : Date.now();
+    // The x axis grows with the history, from 30 s up to the full span, so early charts are readable.
+    const span = Math.min(opts.spanMs || SPAN_MS, Math.max(30000, times.length ? tEnd - times[0] : 0));
+    const tickS = span <= 60000 ? 10 : 30;
     const tStart = tEnd - span;
     // legend entries with the latest values, wrapped into rows above the plot
     ctx.font = '12px system-ui, "DejaVu Sans", sans-serif';
@@ -199,7 +201,7 @@
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (let s = 0; s <= span / 1000; s += 30) {
+    for (let s = 0; s <= span / 1000 + 0.001; s += tickS) {
       const x = Math.round(xOf(tEnd - s * 1000)) + 0.5;
       ctx.strokeStyle = '#1c222a';
       ctx.beginPath(); ctx.moveTo(x, pad.t); ctx.lineTo(x, pad.t + h); ctx.stroke();
