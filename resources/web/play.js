@@ -324,7 +324,19 @@
     }
   }
 
+  let lastEventText = null, lastEventCount = 0;
+
   function addEvent(text, cls) {
+    // A repeat of the last event (e.g. attacking again and again) updates its line: "you attack ×3".
+    if (text === lastEventText && ui.events.lastChild) {
+      lastEventCount++;
+      const shown = text + ' \u00d7' + lastEventCount;
+      state.events[state.events.length - 1] = shown;
+      ui.events.lastChild.textContent = shown;
+      return;
+    }
+    lastEventText = text;
+    lastEventCount = 1;
     state.events.push(text);
     while (state.events.length > MAX_EVENTS) state.events.shift();
     const li = document.createElement('li');

@@ -66,7 +66,8 @@ class BrowserTest {
                 fail(SKIPPED.replace("Browser tests skipped", "Browser tests cannot run under CI") + ": "
                         + CHROMIUM + " or " + CHROMEDRIVER + " is missing");
             }
-            Assumptions.abort(SKIPPED);
+            System.err.println(SKIPPED); // once; each test then counts as skipped
+            return;
         }
         // Selenium Manager must neither download nor phone home: the driver and browser are given.
         System.setProperty("SE_AVOID_STATS", "true");
@@ -97,6 +98,7 @@ class BrowserTest {
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void playAndAdminPagesAgainstALiveServer(String engine) throws Exception {
+        Assumptions.assumeTrue(driver != null, SKIPPED);
         Path mapFile = dir.resolve("browser-" + engine + ".map");
         Files.writeString(mapFile, "; BrowserTest\ngameport-map 1 30 30\n" + String.join("\n", MAP) + "\n",
                 StandardCharsets.US_ASCII);
