@@ -73,6 +73,11 @@ public final class StageHistograms implements AutoCloseable {
                 return h;
             }),
         };
+        List<StageSample> none = new ArrayList<>();
+        for (Stage s : stages) {
+            none.add(new StageSample(s.name, s.unit, 0, 0, 0, 0, 0, 0, 0, 0));
+        }
+        this.latest = List.copyOf(none); // every stage is named from the start, before its first second
         long start = System.currentTimeMillis();
         for (Stage s : dir == null ? new Stage[0] : stages) {
             s.logStream = new PrintStream(new FileOutputStream(dir.resolve(s.name + ".hlog").toFile()));

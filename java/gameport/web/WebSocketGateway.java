@@ -9,6 +9,9 @@ import gameport.ring.ManyToOneRing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Logger;
 
@@ -55,6 +58,14 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
     /** Set by {@link #close}: publishing stops waiting for room (the game thread has ended). */
     private volatile boolean closed;
     private Executor executor = Runnable::run;
+    /** Ends graceful closes the browser does not answer (the engines' linger deadline). */
+    private final ScheduledExecutorService lingerTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gameport-ws-linger");
+        t.setDaemon(true);
+        return t;
+    });
+    /** As the engines' linger (NioEngine, native kLingerMs): a graceful close waits this long for the peer. */
+    static final long LINGER_MILLIS = 2000;
 
     // Guarded by this.
     private final WsConnection[] table;
@@ -91,6 +102,15 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
 
     Executor executor() {
         return executor;
+    }
+
+    /** Runs {@code task} after the linger deadline (on the timer's thread). */
+    void afterLinger(Runnable task) {
+        try {
+            lingerTimer.schedule(task, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the server stops: Jetty's stop ends every connection
+        }
     }
 
     int maxPendingBytes() {
@@ -208,6 +228,7 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
     public void close() {
         closed = true;
         running = false;
+        lingerTimer.shutdownNow();
         LockSupport.unpark(sender);
         try {
             sender.join(2000);

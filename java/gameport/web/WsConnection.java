@@ -171,6 +171,13 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         closeQueued = true;
         Session s = session;
         gateway.executor().execute(() -> s.close(StatusCode.NORMAL, why.label, Callback.NOOP));
+        // A browser that never answers the close (or keeps sending) is dropped at the deadline, as a
+        // lingering TCP session is; the reason stays the one the game gave.
+        gateway.afterLinger(() -> {
+            if (s.isOpen()) {
+                closeNow(why, text);
+            }
+        });
     }
 
     /**

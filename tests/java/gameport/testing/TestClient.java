@@ -151,7 +151,7 @@ public final class TestClient implements AutoCloseable {
             s.setSoTimeout((int) TIMEOUT.toMillis());
             s.connect(new InetSocketAddress("127.0.0.1", httpPort), (int) TIMEOUT.toMillis());
             WebSocketStreams.handshake(s, "127.0.0.1", httpPort);
-            return new TestClient(label, s, new WebSocketStreams.Input(s.getInputStream()),
+            return new TestClient(label, s, new WebSocketStreams.Input(s.getInputStream(), s.getOutputStream()),
                     new WebSocketStreams.Output(s.getOutputStream()));
         } catch (IOException e) {
             try {

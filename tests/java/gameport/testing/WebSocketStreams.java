@@ -76,6 +76,8 @@ public final class WebSocketStreams {
      */
     public static final class Input extends InputStream {
         private final InputStream raw;
+        /** Where the answer to the server's close frame goes (RFC 6455 5.5.1), or null not to answer. */
+        private final OutputStream answer;
         private byte[] buf = new byte[1 << 16];
         private int start;
         private int end;
@@ -85,8 +87,9 @@ public final class WebSocketStreams {
         private volatile int closeCode = -1;
         private volatile int textFrames;
 
-        public Input(InputStream raw) {
+        public Input(InputStream raw, OutputStream answer) {
             this.raw = raw;
+            this.answer = answer;
         }
 
         /** The status code of the server's close frame, or -1 if none came (yet). */
@@ -163,6 +166,15 @@ public final class WebSocketStreams {
                     closeCode = length >= 2 ? ((buf[start + header] & 0xFF) << 8) | (buf[start + header + 1] & 0xFF)
                             : 1005;
                     eof = true;
+                    if (answer != null) {
+                        try {
+                            answer.write(encode(OP_CLOSE, true, length >= 2
+                                    ? new byte[] {buf[start + header], buf[start + header + 1]} : new byte[0]));
+                            answer.flush();
+                        } catch (IOException gone) {
+                            // the server may already have closed the connection
+                        }
+                    }
                 }
                 start += header + (int) length;
                 return true;
