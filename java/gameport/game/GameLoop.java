@@ -38,6 +38,12 @@ import java.util.logging.Logger;
  *       state: the game hands it loads and saves through its lock-free queues, and it hands
  *       results back as EVENT_POSTED records in the events ring ({@link Engine#post}), which
  *       this loop reads like any event ({@link Logins}).</li>
+ *   <li>A second transport ({@link Gateway}: browsers over WebSocket) writes its sessions'
+ *       ACCEPTED, PACKET and CLOSED records into the same events ring from its own threads, and
+ *       reads their requests from a ring of its own; {@link RequestRouter} picks the ring by the
+ *       session's slot, and is the only code here that knows there are two transports.</li>
+ *   <li>{@link LiveStats}: this thread publishes its totals as immutable snapshots through one
+ *       volatile field for the HTTP threads (/metrics, /admin); it never waits for a reader.</li>
  *   <li>The constructor runs on the thread that starts the server, before the game thread
  *       starts; Thread.start orders its writes before everything the loop does.</li>
  * </ul>
