@@ -82,6 +82,12 @@ final class ServerCommand {
                 .addOption(value("login-db-timeout-ms", "MS", "a login waits this long for the database to load its "
                         + "player, then gets SC_LOGIN_FAIL (logged: database unavailable) (default "
                         + d.loginDbTimeoutMs + ")"))
+                .addOption(value("http-port", "N", "HTTP port of the browser client (/), the operator page (/admin) "
+                        + "and Prometheus metrics (/metrics), on --host; 0 picks a free one (the READY line tells "
+                        + "which) (default " + d.httpPort + ")"))
+                .addOption(flag("no-http", "serve no HTTP: TCP clients only"))
+                .addOption(value("admin-token", "TOKEN", "lets other machines see /admin and /metrics with "
+                        + "'Authorization: Bearer TOKEN' or ?token=TOKEN (default: this machine only)"))
                 .addOption(value("log-level", "LEVEL", "INFO, FINE (every connection's close) or WARNING (default INFO)"))
                 .addOption(flag("help", "print this help and exit"));
     }
@@ -94,8 +100,8 @@ final class ServerCommand {
         try {
             cl = new DefaultParser().parse(options, args);
             if (cl.hasOption("help")) {
-                printHelp("server", "Runs the gameport server. Prints 'READY port=<port> engine=<engine>' on "
-                        + "stdout once it listens; SIGINT/SIGTERM stop it cleanly: every session is closed and "
+                printHelp("server", "Runs the gameport server. Prints 'READY port=<port> engine=<engine> "
+                        + "http=<http port>' on stdout once it listens (no http= with --no-http); SIGINT/SIGTERM stop it cleanly: every session is closed and "
                         + "every player saved (within " + gameport.store.DbWorker.SHUTDOWN_SAVE_MILLIS / 1000
                         + " s for the saves).", options);
                 return 0;
@@ -134,6 +140,14 @@ final class ServerCommand {
             config.db = cl.getOptionValue("db", config.db);
             config.saveIntervalS = intValue(cl, "save-interval-s", config.saveIntervalS);
             config.loginDbTimeoutMs = longValue(cl, "login-db-timeout-ms", config.loginDbTimeoutMs);
+            config.httpPort = intValue(cl, "http-port", config.httpPort);
+            if (cl.hasOption("no-http")) {
+                if (cl.hasOption("http-port")) {
+                    throw new IllegalArgumentException("--no-http and --http-port contradict each other");
+                }
+                config.httpPort = -1;
+            }
+            config.adminToken = cl.getOptionValue("admin-token");
             logLevel = Level.parse(cl.getOptionValue("log-level", "INFO").toUpperCase(java.util.Locale.ROOT));
             config.validate();
         } catch (ParseException | IllegalArgumentException e) {
@@ -162,7 +176,8 @@ final class ServerCommand {
             // A signal makes the JVM exit with 128+signal; a clean stop is a success.
             Runtime.getRuntime().halt(exitCode);
         }, "gameport-shutdown"));
-        System.out.println("READY port=" + server.port() + " engine=" + server.engineName());
+        System.out.println("READY port=" + server.port() + " engine=" + server.engineName()
+                + (server.httpPort() >= 0 ? " http=" + server.httpPort() : ""));
         System.out.flush();
         try {
             Throwable cause = server.awaitFailure();

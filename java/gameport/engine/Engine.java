@@ -1,6 +1,7 @@
 package gameport.engine;
 
 import gameport.ring.ManyToOneRing;
+import gameport.ring.RingDescriptor;
 import java.io.IOException;
 import org.HdrHistogram.Histogram;
 
@@ -52,18 +53,29 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Any thread (the course's PostQueuedCompletionStatus): publishes one EVENT_POSTED record for
-     * {@code session} with {@code payload[offset, offset+length)} into the events ring and wakes the
-     * game thread if it waits in endRound, so the record is handled in the next round.
+     * {@code session} with {@code payload[offset, offset+length)}; see {@link #publish}.
+     */
+    default boolean post(long session, byte[] payload, int offset, int length) {
+        return publish(RingDescriptor.EVENT_POSTED, session, payload, offset, length);
+    }
+
+    /**
+     * Any thread: publishes one record of {@code type} for {@code session} with
+     * {@code payload[offset, offset+length)} into the events ring and wakes the game thread if it
+     * waits in endRound, so the record is handled in the next round. The database worker posts
+     * EVENT_POSTED records this way; a second transport (the WebSocket gateway) publishes the
+     * ACCEPTED, PACKET and CLOSED records of its own sessions, whose slots lie outside the
+     * engine's, under the same per-session order rules as the engine's.
      *
-     * <p>Records of one posting thread arrive in the order it posted them. A wait that still has
+     * <p>Records of one publishing thread arrive in the order it published them. A wait that still has
      * a batch window to run ({@code --batch-us}) ends at the window's end, as for a packet. The
-     * wake-up costs the poster a system call only when the game thread waits, never while it is busy.
+     * wake-up costs the publisher a system call only when the game thread waits, never while it is busy.
      *
      * @return false if the events ring has no room now (nothing was published; retry later), or the engine is closed
      * @throws IndexOutOfBoundsException if the range is not within {@code payload}
      * @throws IllegalArgumentException if {@code length} exceeds {@code events().maxPayload()}
      */
-    boolean post(long session, byte[] payload, int offset, int length);
+    boolean publish(int type, long session, byte[] payload, int offset, int length);
 
     /**
      * Game thread, in the middle of a round, when the requests ring has no room: makes some

@@ -160,12 +160,12 @@ public final class NativeEngine implements Engine {
      * destroy the engine while a wake is on its way into it, and after close nothing is written.
      */
     @Override
-    public boolean post(long session, byte[] payload, int offset, int length) {
+    public boolean publish(int type, long session, byte[] payload, int offset, int length) {
         if (!enter()) {
             return false;
         }
         try {
-            if (!events.write(RingDescriptor.EVENT_POSTED, session, payload, offset, length)) {
+            if (!events.write(type, session, payload, offset, length)) {
                 return false;
             }
             // Memory ordering: write() ends with the release store of the record's length word, so

@@ -252,8 +252,8 @@ public final class NioEngine implements Engine {
      * busy wakes nothing; its record waits for the next round.
      */
     @Override
-    public boolean post(long session, byte[] payload, int offset, int length) {
-        if (closed || !events.write(EVENT_POSTED, session, payload, offset, length)) {
+    public boolean publish(int type, long session, byte[] payload, int offset, int length) {
+        if (closed || !events.write(type, session, payload, offset, length)) {
             return false;
         }
         // write() published the record with a release store before this; wakeup() and the

@@ -3,6 +3,7 @@ package gameport.game;
 import static gameport.ring.RingDescriptor.*;
 
 import gameport.engine.Engine;
+import gameport.engine.Gateway;
 import gameport.ring.CloseReason;
 import gameport.ring.ManyToOneRing;
 import gameport.server.ServerConfig;
@@ -37,6 +38,12 @@ import java.util.logging.Logger;
  *       state: the game hands it loads and saves through its lock-free queues, and it hands
  *       results back as EVENT_POSTED records in the events ring ({@link Engine#post}), which
  *       this loop reads like any event ({@link Logins}).</li>
+ *   <li>A second transport ({@link Gateway}: browsers over WebSocket) writes its sessions'
+ *       ACCEPTED, PACKET and CLOSED records into the same events ring from its own threads, and
+ *       reads their requests from a ring of its own; {@link RequestRouter} picks the ring by the
+ *       session's slot, and is the only code here that knows there are two transports.</li>
+ *   <li>{@link LiveStats}: this thread publishes its totals as immutable snapshots through one
+ *       volatile field for the HTTP threads (/metrics, /admin); it never waits for a reader.</li>
  *   <li>The constructor runs on the thread that starts the server, before the game thread
  *       starts; Thread.start orders its writes before everything the loop does.</li>
  * </ul>
@@ -55,7 +62,8 @@ public final class GameLoop implements Runnable {
     private final GameTimings timings;
     private final Consumer<Throwable> onFatal;
     private final ManyToOneRing events;
-    private final ManyToOneRing requests;
+    private final RequestRouter router;
+    private final LiveStats live;
     private final Outboxes outboxes;
     private final Outboxes.Sender sendOutbox = this::sendOutbox;
     private final World world;
@@ -95,18 +103,22 @@ public final class GameLoop implements Runnable {
     private long nextDeadlineCheck;
     private long nextStats;
     private long statsStart;
+    private long packetsOutAtStats;
 
     /**
+     * @param gateway a second transport whose sessions share the events ring (WebSocket), or null
      * @param db the database worker, or null with --db none
+     * @param live where the loop publishes its totals for other threads
      * @param onFatal told if the game thread dies, so the server stops instead of idling
      */
-    public GameLoop(Engine engine, ServerConfig config, GameMap map, GameTimings timings, DbWorker db,
-                    Consumer<Throwable> onFatal) {
+    public GameLoop(Engine engine, Gateway gateway, ServerConfig config, GameMap map, GameTimings timings, DbWorker db,
+                    LiveStats live, Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
         this.engine = engine;
         this.timings = timings;
         this.events = engine.events();
-        this.requests = engine.requests();
+        this.router = new RequestRouter(engine, gateway);
+        this.live = live;
         this.outboxes = new Outboxes(config.flushMs * 1_000_000L);
         long tick = Math.max(1_000_000L, Math.min(MAX_TIMER_TICK_NANOS, config.npcActMs * 1_000_000L / 200));
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
@@ -155,16 +167,19 @@ public final class GameLoop implements Runnable {
                 long end = System.nanoTime();
                 if (handled > 0) {
                     stats.busyNanos += end - start;
+                    live.busyNanos += end - start;
                 }
+                live.maybePublish(end, sessions.count(), world, outboxes.packetsOut);
                 if (end >= nextStats) {
                     logStats(end);
                 }
                 long sleep = 0;
                 if (fromRing < BATCH) { // else the ring holds more: the next round starts at once
-                    long wakeAt = Math.min(Math.min(nextDeadlineCheck, nextStats),
+                    long wakeAt = Math.min(Math.min(Math.min(nextDeadlineCheck, nextStats), live.nextPublishNanos()),
                             Math.min(timers.nextDeadlineNanos(), outboxes.nextDueNanos()));
                     sleep = Math.max(0, Math.min(MAX_SLEEP_NANOS, wakeAt - end));
                 }
+                router.endRound();
                 engine.endRound(sleep);
             }
             closeEveryone();
@@ -192,6 +207,7 @@ public final class GameLoop implements Runnable {
             }
         }
         flush();
+        router.endRound();
         engine.endRound(0);
     }
 
@@ -269,6 +285,8 @@ public final class GameLoop implements Runnable {
                 ClientSession s = sessions.find(handle);
                 if (s != null && !s.closing) {
                     stats.packetsIn++;
+                    live.packetsIn++;
+                    live.bytesIn += length;
                     s.lastReceiveNanos = now;
                     outboxes.actor = s;
                     admission.onPacket(s, buffer, offset, length, now);
@@ -292,6 +310,7 @@ public final class GameLoop implements Runnable {
 
     private void onClosed(ClientSession s, CloseReason reason, String text) {
         stats.closed(reason);
+        live.closed(s, reason, text);
         String line = s.describe() + " closed (" + reason.label + "): " + text;
         if (reason.abnormal) {
             sessionLog.info(now, line);
@@ -338,8 +357,8 @@ public final class GameLoop implements Runnable {
 
     private void requestCloseOf(long handle, CloseReason reason, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        while (!requests.writeWithCode(REQUEST_CLOSE, handle, reason.code, bytes)) {
-            waitForRequestSpace();
+        while (!router.ring(handle).writeWithCode(REQUEST_CLOSE, handle, reason.code, bytes)) {
+            waitForRequestSpace(handle);
         }
     }
 
@@ -348,15 +367,17 @@ public final class GameLoop implements Runnable {
     }
 
     private void sendOutbox(ClientSession s) {
+        ManyToOneRing requests = router.ring(s.handle);
         int max = requests.maxPayload();
         for (int from = 0; from < s.outLength; ) {
             int chunk = Math.min(max, s.outLength - from);
             if (requests.write(REQUEST_SEND, s.handle, s.out, from, chunk)) {
                 from += chunk;
             } else {
-                waitForRequestSpace();
+                waitForRequestSpace(s.handle);
             }
         }
+        live.bytesOut += s.outLength;
         s.outLength = 0;
         if (s.out.length > 64 * 1024) {
             s.out = new byte[256]; // a burst (e.g. a teleport into a crowd) should not pin memory
@@ -367,7 +388,7 @@ public final class GameLoop implements Runnable {
      * Backpressure: the I/O side is behind; let it take what is in the ring. After stop() this
      * waits at most SHUTDOWN_HANDOFF_NANOS in all, so a stuck engine cannot hold the stop.
      */
-    private void waitForRequestSpace() {
+    private void waitForRequestSpace(long handle) {
         if (!running) {
             long t = System.nanoTime();
             if (handoffDeadline == 0) {
@@ -376,7 +397,7 @@ public final class GameLoop implements Runnable {
                 throw new Stopping();
             }
         }
-        engine.requestsFull();
+        router.full(handle);
     }
 
     /** Ends the loop from deep inside a full-ring wait when the server stops. */
@@ -411,10 +432,10 @@ public final class GameLoop implements Runnable {
     }
 
     private void logStats(long end) {
-        stats.log(statsStart, end, sessions.count(), world, outboxes.packetsOut, timers.size(),
+        stats.log(statsStart, end, sessions.count(), world, outboxes.packetsOut - packetsOutAtStats, timers.size(),
                 db == null ? null : String.format("db{%s, logins-loading=%d, saves-queued=%d, checkpoints=%d}",
                         db.failing() ? "UNAVAILABLE" : "ok", logins.loading(), db.savesWaiting(), saves.checkpoints));
-        outboxes.packetsOut = 0;
+        packetsOutAtStats = outboxes.packetsOut;
         statsStart = end;
         nextStats = end + statsIntervalNanos;
     }

@@ -49,6 +49,8 @@ final class World {
     long npcWakeUps;
     long npcMoves;
     long npcKills;
+    /** Logins that got SC_LOGIN_INFO, since start. */
+    long logins;
 
     World(GameMap map, int viewRange, int maxUsers, int npcCount, int[] npcKinds, long npcActMs, long respawnMs,
           long seed, Outboxes outboxes, TimerWheel timers, PlayerSaves saves) {
@@ -97,6 +99,39 @@ final class World {
 
     int maxUsers() {
         return maxUsers;
+    }
+
+    int width() {
+        return map.width();
+    }
+
+    int height() {
+        return map.height();
+    }
+
+    /**
+     * Counts the awake NPCs and, when {@code players} is not null, adds every player and awake NPC
+     * to its cell of {@code cell} x {@code cell} tiles (row-major, {@code cols} per row).
+     */
+    int census(int cell, int cols, int[] players, int[] npcsAwake) {
+        if (players != null) {
+            for (Player p : this.players) {
+                if (p != null) {
+                    players[ys[p.id] / cell * cols + xs[p.id] / cell]++;
+                }
+            }
+        }
+        int awake = 0;
+        for (int i = 0; i < npcs.count; i++) {
+            if (npcs.state[i] == Npcs.AWAKE) {
+                awake++;
+                if (npcsAwake != null) {
+                    int id = npcs.firstId + i;
+                    npcsAwake[ys[id] / cell * cols + xs[id] / cell]++;
+                }
+            }
+        }
+        return awake;
     }
 
     /** The player with this id, or null. */
@@ -161,6 +196,7 @@ final class World {
         s.player = p;
         s.loggedInAs = p;
         Packets.loginInfo(outboxes.touch(s), p, xs[id], ys[id]);
+        logins++;
         grid.add(id);
         views.enter(p);
         return null;

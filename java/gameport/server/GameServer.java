@@ -7,6 +7,12 @@ import gameport.engine.NioEngine;
 import gameport.game.GameLoop;
 import gameport.game.GameMap;
 import gameport.game.GameTimings;
+import gameport.game.LiveStats;
+import gameport.ring.ManyToOneRing;
+import gameport.web.HttpFront;
+import gameport.web.WebSocketGateway;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import gameport.store.DbWorker;
 import gameport.store.PlayerStore;
 import java.io.IOException;
@@ -30,6 +36,8 @@ public final class GameServer implements AutoCloseable {
     private final Failure failure;
     private boolean closed;
     private final DbWorker db;
+    private final HttpFront http;
+    private static final int WS_REQUEST_RING_BYTES = 4 << 20;
 
     /** The first fatal error of a server thread; whoever waits on it stops the server. */
     private static final class Failure {
@@ -51,7 +59,8 @@ public final class GameServer implements AutoCloseable {
     }
 
     private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port, StageHistograms histograms,
-                       Failure failure, DbWorker db) {
+                       Failure failure, DbWorker db, HttpFront http) {
+        this.http = http;
         this.db = db;
         this.failure = failure;
         this.histograms = histograms;
@@ -76,7 +85,12 @@ public final class GameServer implements AutoCloseable {
             throw e;
         }
         GameTimings timings = new GameTimings();
-        GameLoop loop = new GameLoop(engine, config, map, timings, db, failure::report);
+        LiveStats live = new LiveStats();
+        WebSocketGateway gateway = config.httpPort >= 0
+                ? new WebSocketGateway(engine, maxSessions(config), maxSessions(config), config.maxPendingBytes,
+                        WS_REQUEST_RING_BYTES)
+                : null;
+        GameLoop loop = new GameLoop(engine, gateway, config, map, timings, db, live, failure::report);
         LOG.info(String.format("world ready in %d ms: map %dx%d with %d walls (%s), %d NPCs",
                 (System.nanoTime() - worldStart) / 1_000_000, map.width(), map.height(), map.wallTiles(),
                 config.mapFile != null ? config.mapFile : "generated, seed " + config.seed, config.npcs));
@@ -90,16 +104,35 @@ public final class GameServer implements AutoCloseable {
             }
             throw new IOException("cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(), e);
         }
-        StageHistograms histograms = null;
-        if (config.histogramDir != null) {
+        StageHistograms histograms;
+        try {
+            histograms = new StageHistograms(config.histogramDir != null ? Path.of(config.histogramDir) : null,
+                    timings, engine);
+        } catch (IOException e) {
+            engine.close();
+            if (db != null) {
+                db.close();
+            }
+            throw new IOException("--histogram-dir " + config.histogramDir + ": " + e.getMessage(), e);
+        }
+        HttpFront http = null;
+        if (gateway != null) {
+            Map<String, ManyToOneRing> rings = new LinkedHashMap<>();
+            rings.put("events", engine.events());
+            rings.put("requests", engine.requests());
+            rings.put("websocket_requests", gateway.requests());
             try {
-                histograms = new StageHistograms(Path.of(config.histogramDir), timings, engine);
+                http = HttpFront.start(config.host, config.httpPort, config.adminToken, config.idleTimeoutMs, gateway,
+                        new HttpFront.Sources(engine.name(), map, config.viewRange, live::latest, live::wantHeatmap,
+                                histograms::latest, engine.events(), rings));
             } catch (IOException e) {
+                histograms.close();
                 engine.close();
                 if (db != null) {
                     db.close();
                 }
-                throw new IOException("--histogram-dir " + config.histogramDir + ": " + e.getMessage(), e);
+                throw new IOException("cannot serve HTTP on " + config.host + ":" + config.httpPort + ": "
+                        + e.getMessage() + " (--http-port N picks another port, --no-http turns it off)", e);
             }
         }
         Thread thread = new Thread(loop, "gameport-game");
@@ -107,7 +140,12 @@ public final class GameServer implements AutoCloseable {
         LOG.info("listening on " + config.host + ":" + port + " with the " + engine.name() + " engine; map "
                 + config.width + "x" + config.height + ", view range " + config.viewRange
                 + ", max users " + config.maxUsers);
-        return new GameServer(engine, loop, thread, port, histograms, failure, db);
+        if (http != null) {
+            String where = config.host.equals("0.0.0.0") ? "localhost" : config.host;
+            LOG.info("browser client on http://" + where + ":" + http.port() + "/ , operator page /admin, metrics "
+                    + "/metrics" + (config.adminToken == null ? " (this machine only)" : " (others need the token)"));
+        }
+        return new GameServer(engine, loop, thread, port, histograms, failure, db, http);
     }
 
     /** The store and its worker for --db, or null for --db none; migrations run here, before the game starts. */
@@ -143,9 +181,13 @@ public final class GameServer implements AutoCloseable {
         return map;
     }
 
+    /** Sessions one transport holds: room beyond max users, so a client over the limit still hears "server full". */
+    private static int maxSessions(ServerConfig config) {
+        return config.maxUsers + Math.max(64, config.maxUsers / 10);
+    }
+
     private static Engine createEngine(ServerConfig config, Consumer<Throwable> onFatal) throws EngineUnavailableException {
-        // Room beyond max users, so a client over the limit still hears "server full".
-        int maxSessions = config.maxUsers + Math.max(64, config.maxUsers / 10);
+        int maxSessions = maxSessions(config);
         boolean nativeWanted = !config.engine.equals("java");
         if (nativeWanted && !NativeLibrary.isAvailable()) {
             if (config.engine.equals("native")) {
@@ -184,6 +226,11 @@ public final class GameServer implements AutoCloseable {
         return port;
     }
 
+    /** The HTTP port (browser client, /admin, /metrics), or -1 with --no-http. */
+    public int httpPort() {
+        return http != null ? http.port() : -1;
+    }
+
     public String engineName() {
         return engine.name();
     }
@@ -204,13 +251,14 @@ public final class GameServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (http != null) {
+            http.close(); // the game thread has ended: nothing more goes to a browser
+        }
         if (db != null) {
             // Every player left the world as the game thread ended, so each has its last state queued.
             db.close();
         }
-        if (histograms != null) {
-            histograms.close(); // while the engine can still report its send timings
-        }
+        histograms.close(); // while the engine can still report its send timings
         engine.close();
         LOG.info("server stopped");
     }

@@ -56,6 +56,10 @@ public final class ServerConfig {
     public int saveIntervalS = 10;
     /** A login waits this long for the database, then gets SC_LOGIN_FAIL. */
     public long loginDbTimeoutMs = 3000;
+    /** HTTP port of the browser client, /admin and /metrics (0 picks a free one); -1 = no HTTP (--no-http). */
+    public int httpPort = 8080;
+    /** Lets other machines see /admin and /metrics with this token; null = this machine only. */
+    public String adminToken;
     /** Tests only (no flag): runs on the database worker before each database call. */
     public Runnable beforeDatabaseCall;
 
@@ -103,6 +107,9 @@ public final class ServerConfig {
     public ServerConfig saveIntervalS(int v) { saveIntervalS = v; return this; }
     public ServerConfig loginDbTimeoutMs(long v) { loginDbTimeoutMs = v; return this; }
     public ServerConfig beforeDatabaseCall(Runnable v) { beforeDatabaseCall = v; return this; }
+    public ServerConfig httpPort(int v) { httpPort = v; return this; }
+    public ServerConfig noHttp() { httpPort = -1; return this; }
+    public ServerConfig adminToken(String v) { adminToken = v; return this; }
 
     /**
      * The JDBC URL to open, or null for --db none. An H2 URL is kept open past the JVM's shutdown
@@ -146,6 +153,9 @@ public final class ServerConfig {
         require(db.equals("none") || db.startsWith("jdbc:h2:") || db.startsWith("jdbc:postgresql:"),
                 "--db must be none, a jdbc:h2: URL or a jdbc:postgresql: URL");
         require(saveIntervalS >= 1 && saveIntervalS <= 3600, "--save-interval-s must be 1..3600");
+        require(httpPort >= -1 && httpPort <= 65535, "--http-port must be 0..65535");
+        require(httpPort <= 0 || httpPort != port, "--http-port and --port must differ (" + port + ")");
+        require(adminToken == null || adminToken.length() >= 8, "--admin-token must be at least 8 characters");
         require(loginDbTimeoutMs >= 1 && loginDbTimeoutMs <= 600_000, "--login-db-timeout-ms must be 1..600000");
     }
 

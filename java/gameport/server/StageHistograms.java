@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import org.HdrHistogram.Histogram;
@@ -15,17 +17,20 @@ import org.HdrHistogram.HistogramLogWriter;
 /**
  * The server's latency profile, per stage of a packet's path: ring dwell (event written by the
  * engine -> picked up by the game thread), game handling per event, and request -> send completed
- * (SEND written by the game -> the socket took its last byte). With {@code --histogram-dir} it
- * writes one interval log per stage every second ({@code <stage>.hlog}, HistogramLogWriter) and,
+ * (SEND written by the game -> the socket took its last byte). Every second it takes each stage's
+ * interval and publishes its percentiles ({@link #latest()}, for /metrics and /admin). With
+ * {@code --histogram-dir} it also writes one interval log per stage every second ({@code <stage>.hlog}, HistogramLogWriter) and,
  * at shutdown, a percentile distribution per stage ({@code <stage>.hgrm}, in milliseconds) and a
  * summary line per stage in the log and in {@code summary.txt}.
  */
-final class StageHistograms implements AutoCloseable {
+public final class StageHistograms implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("gameport.server");
     private static final long INTERVAL_MS = 1000;
     private static final long MAX_MICROS = 3_600_000_000L;
 
+    /** Where the files go, or null: percentiles only. */
     private final Path dir;
+    private volatile List<StageSample> latest = List.of();
     private final Stage[] stages;
     private final Thread thread;
     private volatile boolean running = true;
@@ -52,9 +57,12 @@ final class StageHistograms implements AutoCloseable {
         }
     }
 
+    /** @param dir where to write the histograms, or null to keep only the published percentiles */
     StageHistograms(Path dir, GameTimings timings, Engine engine) throws IOException {
         this.dir = dir;
-        Files.createDirectories(dir);
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
         this.stages = new Stage[] {
             new Stage("ring-dwell", "us", 1000.0, MAX_MICROS, timings.ringDwell::getIntervalHistogram),
             new Stage("game-handling", "ns", 1_000_000.0, MAX_MICROS * 1000, timings.handlingNanos::getIntervalHistogram),
@@ -65,8 +73,13 @@ final class StageHistograms implements AutoCloseable {
                 return h;
             }),
         };
-        long start = System.currentTimeMillis();
+        List<StageSample> none = new ArrayList<>();
         for (Stage s : stages) {
+            none.add(new StageSample(s.name, s.unit, 0, 0, 0, 0, 0, 0, 0, 0));
+        }
+        this.latest = List.copyOf(none); // every stage is named from the start, before its first second
+        long start = System.currentTimeMillis();
+        for (Stage s : dir == null ? new Stage[0] : stages) {
             s.logStream = new PrintStream(new FileOutputStream(dir.resolve(s.name + ".hlog").toFile()));
             s.log = new HistogramLogWriter(s.logStream);
             s.log.outputComment("gameport server stage " + s.name + ", values in " + s.unit + ", engine " + engine.name());
@@ -93,6 +106,7 @@ final class StageHistograms implements AutoCloseable {
 
     private synchronized void takeIntervals() {
         long now = System.currentTimeMillis();
+        List<StageSample> samples = new ArrayList<>(stages.length);
         for (Stage s : stages) {
             Histogram h = s.takeInterval.apply(s.interval);
             s.interval = h;
@@ -101,8 +115,20 @@ final class StageHistograms implements AutoCloseable {
                 h.setEndTimeStamp(now);
             }
             s.total.add(h);
-            s.log.outputIntervalHistogram(h);
+            if (s.log != null) {
+                s.log.outputIntervalHistogram(h);
+            }
+            samples.add(new StageSample(s.name, s.unit, h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                    h.getMaxValue(), h.getTotalCount(), s.total.getTotalCount(),
+                    s.total.getMean() * s.total.getTotalCount() / (s.perMillisecond * 1000.0),
+                    s.total.getValueAtPercentile(50), s.total.getValueAtPercentile(99)));
         }
+        latest = List.copyOf(samples);
+    }
+
+    /** Any thread: each stage's percentiles over the last second and since start. */
+    public List<StageSample> latest() {
+        return latest;
     }
 
     /** Takes the last interval (call before the engine closes), writes the .hgrm files, logs a summary. */
@@ -116,6 +142,9 @@ final class StageHistograms implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         takeIntervals();
+        if (dir == null) {
+            return;
+        }
         StringBuilder summary = new StringBuilder();
         for (Stage s : stages) {
             s.logStream.close();

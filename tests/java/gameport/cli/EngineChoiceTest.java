@@ -41,11 +41,18 @@ class EngineChoiceTest {
 
     @Test
     void autoFallsBackToJavaAndSaysWhy() throws Exception {
-        Process p = server("--engine", "auto", "--port", "0", "--host", "127.0.0.1", "--stats-interval-s", "0");
+        Process p = server("--engine", "auto", "--port", "0", "--http-port", "0", "--host", "127.0.0.1",
+                "--stats-interval-s", "0");
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String ready = out.readLine();
             assertNotNull(ready, "no READY line; stderr: " + stderr());
-            assertTrue(ready.matches("READY port=\\d+ engine=java"), ready);
+            assertTrue(ready.matches("READY port=\\d+ engine=java http=\\d+"), ready);
+            // The browser client is served from the jar's classpath on the port the READY line names.
+            int http = Integer.parseInt(ready.replaceAll(".* http=(\\d+)", "$1"));
+            java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
             String log = stderr();
             assertTrue(log.contains("native engine unavailable (") && log.contains("missing-libgameport.so")
                     && log.contains("using the java engine"), log);

@@ -34,7 +34,7 @@ class ServerProcessPersistenceTest {
     private Process server(String engine, String url, int[] port, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-cp", System.getProperty("java.class.path"), "gameport.cli.Main", "server",
-                "--engine", engine, "--port", "0", "--host", "127.0.0.1", "--db", url, "--stats-interval-s", "0",
+                "--engine", engine, "--port", "0", "--no-http", "--host", "127.0.0.1", "--db", url, "--stats-interval-s", "0",
                 "--npcs", "0", "--width", String.valueOf(SIZE), "--height", String.valueOf(SIZE),
                 "--wall-density", "0", "--rate-limits", "off"));
         cmd.addAll(List.of(extra));

@@ -33,7 +33,7 @@ public final class ServerFixture implements AutoCloseable {
         return new ServerConfig().engine(workers ? "native" : engine).workers(workers ? 1 : 0)
                 .host("127.0.0.1").port(0).statsIntervalS(0).npcs(0).wallDensity(0)
                 .idleTimeoutMs(60_000).seed(12345).width(100).height(100).viewRange(7).maxUsers(10_000)
-                .rateLimits("off").db("none");
+                .rateLimits("off").db("none").noHttp();
     }
 
     public static ServerFixture start(ServerConfig config) throws Exception {
@@ -50,6 +50,30 @@ public final class ServerFixture implements AutoCloseable {
         synchronized (clients) {
             clients.add(c);
         }
+        return c;
+    }
+
+    /** A client connected over WebSocket (the browser's transport; needs {@code config.httpPort(0)}), not logged in. */
+    public TestClient connectWebSocket(String label) {
+        return connectWebSocket(label, -1);
+    }
+
+    public TestClient connectWebSocket(String label, int receiveBuffer) {
+        int http = server.httpPort();
+        if (http < 0) {
+            throw new IllegalStateException("this server has no HTTP port: start it with config.httpPort(0)");
+        }
+        TestClient c = TestClient.connectWebSocket(http, label, receiveBuffer).mapBounds(config.width, config.height);
+        synchronized (clients) {
+            clients.add(c);
+        }
+        return c;
+    }
+
+    /** A WebSocket client logged in as {@code name}. */
+    public TestClient loginWebSocket(String name) {
+        TestClient c = connectWebSocket(name);
+        c.loginOk(name);
         return c;
     }
 

@@ -125,10 +125,55 @@ public final class TestClient implements AutoCloseable {
     private volatile boolean logoutSent;
 
     private TestClient(String label, Socket socket) throws IOException {
+        this(label, socket, socket.getInputStream(), socket.getOutputStream());
+    }
+
+    private TestClient(String label, Socket socket, InputStream in, OutputStream out) {
         this.label = label;
         this.socket = socket;
-        this.in = socket.getInputStream();
-        this.out = socket.getOutputStream();
+        this.in = in;
+        this.out = out;
+    }
+
+    /**
+     * A client that speaks the same protocol in WebSocket binary frames on {@code /ws} of the
+     * server's HTTP port, as the browser client does: each send is one frame (so
+     * {@link #sendSplit} splits packets across frames), and the server's frames are read as one
+     * byte stream. Its close frame reads as EOF.
+     */
+    public static TestClient connectWebSocket(int httpPort, String label, int receiveBuffer) {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            if (receiveBuffer > 0) {
+                s.setReceiveBufferSize(receiveBuffer);
+            }
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            s.connect(new InetSocketAddress("127.0.0.1", httpPort), (int) TIMEOUT.toMillis());
+            WebSocketStreams.handshake(s, "127.0.0.1", httpPort);
+            return new TestClient(label, s, new WebSocketStreams.Input(s.getInputStream(), s.getOutputStream()),
+                    new WebSocketStreams.Output(s.getOutputStream()));
+        } catch (IOException e) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw new UncheckedIOException("WebSocket connect " + label + " to port " + httpPort, e);
+        }
+    }
+
+    /** The WebSocket frame writer of a {@link #connectWebSocket} client (for frames a browser would not send). */
+    public WebSocketStreams.Output webSocket() {
+        if (!(out instanceof WebSocketStreams.Output w)) {
+            throw new IllegalStateException(label + " is not a WebSocket client");
+        }
+        return w;
+    }
+
+    /** The server's WebSocket close code, or -1 (no close frame, or not a WebSocket client). */
+    public int webSocketCloseCode() {
+        return in instanceof WebSocketStreams.Input w ? w.closeCode() : -1;
     }
 
     public static TestClient connect(int port, String label) {
