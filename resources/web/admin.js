@@ -89,7 +89,8 @@
     if (Math.abs(v) >= 1e9) return (v / 1e9).toFixed(2) + 'G';
     if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(2) + 'M';
     if (Math.abs(v) >= 1e4) return (v / 1e3).toFixed(1) + 'k';
-    return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 1 : 0);
+    if (Number.isInteger(v)) return String(v);
+    return v.toFixed(Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0);
   }
   function fmtBytes(v) {
     if (v === null || v === undefined) return '–';
@@ -179,7 +180,7 @@
       if (!isFinite(hi)) hi = 0;
       hi = Math.max(hi, opts.yMaxFloor || 1);
       if (opts.yMaxCap) hi = Math.min(hi, opts.yMaxCap);
-      const step = niceStep(hi / 4);
+      const step = opts.integer ? Math.max(1, niceStep(hi / 4)) : niceStep(hi / 4);
       const top = Math.ceil(hi / step) * step;
       yOf = (v) => pad.t + h - (Math.min(v, top) / top) * h;
       ticks = [];
@@ -197,7 +198,7 @@
       ctx.lineWidth = 1;
       ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(pad.l + w, y); ctx.stroke();
       ctx.fillStyle = '#8b95a3';
-      ctx.fillText(fmt(v), pad.l - 6, y);
+      ctx.fillText(fmt(v).replace(/\.0(?!\d)/, ''), pad.l - 6, y); // axis labels: 6 %, not 6.0 %
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
@@ -277,7 +278,7 @@
   function drawCharts() {
     const times = hist.times;
     lineChart($('chart-sessions'), {
-      times,
+      times, integer: true,
       series: [
         { name: 'sessions', color: '#5fb3ff', values: hist.sessions },
         { name: 'players', color: '#5fd38d', values: hist.players, dash: [5, 3] },
@@ -325,8 +326,9 @@
     const st = $('stages');
     st.textContent = '';
     for (const g of s.stages || []) {
-      row(st, [g.name, fmtMicros(toMicros(g.p50, g.unit)), fmtMicros(toMicros(g.p99, g.unit)),
-        fmtMicros(toMicros(g.max, g.unit)), fmtCount(g.count)], [false, true, true, true, true]);
+      const none = g.count === 0; // nothing passed that stage in the last period
+      const f = (v) => (none ? '–' : fmtMicros(toMicros(v, g.unit)));
+      row(st, [g.name, f(g.p50), f(g.p99), f(g.max), fmtCount(g.count)], [false, true, true, true, true]);
     }
 
     // closes by reason, with the change over the last 10 s
@@ -376,6 +378,10 @@
     admin.heatmapPlayers = pSum;
     admin.heatmapNpcs = nSum;
     admin.lastHeatmap = { cols, rows, cell: hm.cell, width: hm.width, height: hm.height };
+    if (!(cols > 0 && rows > 0)) { // the game thread makes the first one on demand: next poll
+      $('mm-info').textContent = 'waiting for the first heatmap…';
+      return;
+    }
 
     const cv = $('minimap');
     const scale = Math.max(1, Math.floor(400 / Math.max(cols, rows)));

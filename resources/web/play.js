@@ -131,7 +131,9 @@
     setConn(false, 'disconnected');
     ui.login.disabled = false;
     if (wasIn) {
-      ui.disconnectedText.textContent = 'Connection closed by the server' + detail + '.';
+      const quiet = Math.round((performance.now() - lastSentAt) / 1000);
+      ui.disconnectedText.textContent = 'Connection closed by the server' + detail + '.'
+        + (quiet >= 10 ? ' Nothing was sent for ' + quiet + ' s; the server closes idle players.' : '');
       ui.disconnected.classList.remove('hidden');
       addEvent('disconnected', 'hit');
     } else {
@@ -146,9 +148,12 @@
 
   // ---- sending ----
 
+  let lastSentAt = performance.now();
+
   function send(bytes) {
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
     ws.send(bytes);
+    lastSentAt = performance.now();
     return true;
   }
 
