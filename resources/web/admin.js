@@ -90,7 +90,7 @@
     if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(2) + 'M';
     if (Math.abs(v) >= 1e4) return (v / 1e3).toFixed(1) + 'k';
     if (Number.isInteger(v)) return String(v);
-    return v.toFixed(Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0);
+    return Math.abs(v) < 1 ? String(+v.toFixed(2)) : v.toFixed(Math.abs(v) < 10 ? 1 : 0);
   }
   function fmtBytes(v) {
     if (v === null || v === undefined) return '–';
