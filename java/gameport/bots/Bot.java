@@ -16,6 +16,8 @@ final class Bot {
     /** Unique per connection in the swarm: names never collide, even after shedding. */
     final int number;
     final SocketChannel channel;
+    /** {@link BotStats#TCP} or {@link BotStats#WEBSOCKET}. */
+    final int transport;
     SelectionKey key;
     /** The start of an incomplete packet, kept until the rest arrives: {@code partial[0, partialLength)}. */
     byte[] partial;
@@ -40,11 +42,29 @@ final class Bot {
     long loginSentMicros;
     /** Intended time of the next move, in swarm microseconds. */
     long nextMoveMicros;
+    /** WebSocket: the server answered the upgrade with 101; before that, reads are its response header. */
+    boolean upgraded;
+    /** WebSocket: the Sec-WebSocket-Accept value the upgrade's answer must carry; null once upgraded. */
+    String expectedAccept;
+    /** WebSocket: payload bytes of the current data frame still to come. */
+    long framePayloadLeft;
+    /** WebSocket: the start of a frame header or control frame split across reads: {@code frameHold[0, frameHoldLength)}. */
+    byte[] frameHold;
+    int frameHoldLength;
+    /** WebSocket: the status code of the server's close frame (1005 when it had none); -1 while none came. */
+    int closeCode = -1;
+    /** WebSocket: the close frame's reason text, if any. */
+    String closeText;
 
-    Bot(int index, int number, SocketChannel channel) {
+    Bot(int index, int number, SocketChannel channel, int transport) {
         this.index = index;
         this.number = number;
         this.channel = channel;
+        this.transport = transport;
+    }
+
+    boolean websocket() {
+        return transport == BotStats.WEBSOCKET;
     }
 
     boolean hasQueuedOutput() {

@@ -28,6 +28,13 @@ public final class BotConfig {
     public double churnPct;
     /** Every this many seconds an "interval" line with that span's counts and delays; 0 = none. */
     public int intervalS;
+    /**
+     * The first this many of the {@link #clients} bots connect over WebSocket ({@code ws://host:httpPort/ws})
+     * instead of TCP; 0 = none. A replacement (failure, churn) keeps its worker's share of each transport.
+     */
+    public int websocket;
+    /** The server's HTTP port (its READY line's {@code http=}); needed when {@link #websocket} > 0. */
+    public int httpPort;
 
     public void validate() {
         require(clients >= 1, "--clients must be >= 1");
@@ -43,6 +50,10 @@ public final class BotConfig {
         require(churnPct >= 0 && churnPct <= 100, "--churn-pct must be 0..100");
         require(intervalS >= 0, "--interval-s must be >= 0");
         require(port >= 1 && port <= 65535, "--port must be 1..65535");
+        require(websocket >= 0 && websocket <= clients, "--websocket must be 0..--clients (" + clients + ")");
+        require(httpPort >= 0 && httpPort <= 65535, "--http-port must be 1..65535");
+        require(websocket == 0 || httpPort >= 1,
+                "--websocket needs --http-port P, the server's HTTP port (its READY line says http=P)");
         require(namePrefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 9 <= 20,
                 "--name-prefix must be at most 11 bytes of UTF-8 (names are 20 bytes)");
     }

@@ -23,6 +23,12 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Logins are timed from CS_LOGIN to SC_LOGIN_INFO over the whole run, warm-up included: most
  * logins of a run happen in its warm-up, and a login storm is what tools/dbbench measures.
+ *
+ * <p>{@code --websocket N}: the first N bots connect over WebSocket (the server's
+ * {@code --http-port}, path /ws) instead of TCP. Their moves are timed as the TCP bots' are, into
+ * a histogram of their own: the progress lines add {@code p99(tcp)} and {@code p99(ws)}, the
+ * interval lines are followed by one {@code interval-tcp} and one {@code interval-websocket} line,
+ * and the summary by a {@code tcp:} and a {@code websocket:} line (JSON: {@code byTransport}).
  */
 public final class BotSwarm {
     private static final long SECOND = 1_000_000;
@@ -52,13 +58,19 @@ public final class BotSwarm {
         int perWorkerCapacity = (config.clients + threads - 1) / threads;
         boolean ramp = config.rampUntilMs > 0;
         for (int i = 0; i < threads; i++) {
+            int websocketShare = config.websocket / threads + (i < config.websocket % threads ? 1 : 0);
             workers[i] = new BotWorker(config, stats, this::micros, names, perWorkerCapacity,
-                    Math.max(1, config.connectRate / threads), config.seed * 31 + i);
+                    Math.max(1, config.connectRate / threads), websocketShare, config.seed * 31 + i);
         }
         setTarget(ramp ? Math.min(config.rampStart, config.clients) : config.clients);
         for (int i = 0; i < threads; i++) {
             running[i] = new Thread(workers[i], "gameport-bots-" + i);
             running[i].start();
+        }
+        boolean byTransport = config.websocket > 0;
+        if (byTransport) {
+            out.printf("bots: %d of them over WebSocket -> ws://%s:%d/ws%n", config.websocket, config.host,
+                    config.httpPort);
         }
         if (ramp) {
             out.printf("bots: ramp from %d up to %d clients -> %s:%d while p99 < %d ms, %d I/O threads, "
@@ -76,7 +88,8 @@ public final class BotSwarm {
         long lastEchoes = 0;
         long movesAtStart = 0;
         long echoesAtStart = 0;
-        Histogram interval = null;
+        Histogram interval = new Histogram(BotStats.MAX_DELAY_MICROS, 3);
+        Histogram[] transportInterval = new Histogram[2];
         Histogram loginInterval = null;
         // Ramp mode: the last rampWindowS seconds' intervals, judged together.
         Histogram[] recent = new Histogram[ramp ? config.rampWindowS : 0];
@@ -94,12 +107,24 @@ public final class BotSwarm {
         int churnNext = 0;
         Histogram span = config.intervalS > 0 ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
         Histogram loginSpan = config.intervalS > 0 ? new Histogram(BotStats.MAX_DELAY_MICROS, 3) : null;
+        Histogram[] transportSpan = new Histogram[2];
+        long[] transportSpanMoves = new long[2];
+        long[] transportSpanEchoes = new long[2];
+        if (span != null && byTransport) {
+            for (int t = 0; t < 2; t++) {
+                transportSpan[t] = new Histogram(BotStats.MAX_DELAY_MICROS, 3);
+            }
+        }
         long spanMoves = 0;
         long spanEchoes = 0;
         long spanLoginFailures = 0;
         for (long tick = SECOND; tick <= measureEnd; tick += SECOND) {
             sleepUntil(tick);
-            interval = stats.delay.getIntervalHistogram(interval);
+            interval.reset();
+            for (int t = 0; t < 2; t++) {
+                transportInterval[t] = stats.transports[t].delay.getIntervalHistogram(transportInterval[t]);
+                interval.add(transportInterval[t]);
+            }
             loginInterval = stats.login.getIntervalHistogram(loginInterval);
             stats.logins.add(loginInterval);
             if (tick == measureStart) {
@@ -110,6 +135,9 @@ public final class BotSwarm {
                 measuring = true;
             } else if (measuring) {
                 stats.measured.add(interval);
+                for (int t = 0; t < 2; t++) {
+                    stats.transports[t].measured.add(transportInterval[t]);
+                }
             }
             long moves = stats.movesSent.get();
             long echoes = stats.echoes.get();
@@ -158,17 +186,26 @@ public final class BotSwarm {
             }
             // Ramp mode: target = the bots this second was run with, sustained = the largest
             // count sustained so far (this second included).
-            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms%s max=%.2fms errors=%d%s%n",
+            // By transport: "p99(tcp)=" and "p99(ws)=", which the tools' "p99=" patterns do not match.
+            out.printf("t=%ds%s %sconnected=%d loggedIn=%d moves/s=%d echoes/s=%d p50=%.2fms p99=%.2fms%s max=%.2fms errors=%d%s%s%n",
                     tick / SECOND, measuring ? "" : " (warm-up)",
                     ramp ? "target=" + shownTarget + " sustained=" + sustained + " " : "",
                     stats.connected.get(), stats.loggedIn.get(), moves - lastMoves, echoes - lastEchoes,
                     interval.getValueAtPercentile(50) / 1000.0, p99 / 1000.0,
                     ramp && recent.length > 1 ? String.format(" p99(%ds)=%.2fms", recent.length, judged / 1000.0) : "",
                     interval.getMaxValue() / 1000.0, stats.errors.get(),
-                    config.churnPct > 0 ? " churned=" + stats.churned.get() : "");
+                    config.churnPct > 0 ? " churned=" + stats.churned.get() : "",
+                    byTransport ? String.format(" p99(tcp)=%.2fms p99(ws)=%.2fms",
+                            transportInterval[0].getValueAtPercentile(99) / 1000.0,
+                            transportInterval[1].getValueAtPercentile(99) / 1000.0) : "");
             if (span != null) {
                 span.add(interval);
                 loginSpan.add(loginInterval);
+                if (byTransport) {
+                    for (int t = 0; t < 2; t++) {
+                        transportSpan[t].add(transportInterval[t]);
+                    }
+                }
                 if (tick / SECOND % config.intervalS == 0) {
                     // A span that began in the warm-up is a warm-up span (measuring starts at its end).
                     boolean warm = tick - config.intervalS * SECOND < measureStart;
@@ -185,6 +222,27 @@ public final class BotSwarm {
                             span.getValueAtPercentile(99) / 1000.0, span.getMaxValue() / 1000.0,
                             loginSpan.getTotalCount(), loginFailures - spanLoginFailures,
                             loginSpan.getValueAtPercentile(99) / 1000.0);
+                    if (byTransport) {
+                        // The same span per transport, on lines of their own ("interval-tcp",
+                        // "interval-websocket"): the tools' "^interval " patterns skip them.
+                        for (int t = 0; t < 2; t++) {
+                            BotStats.Transport tr = stats.transports[t];
+                            Histogram h = transportSpan[t];
+                            long tMoves = tr.movesSent.get();
+                            long tEchoes = tr.echoes.get();
+                            out.printf("interval-%s t=%ds%s seconds=%d moves=%d echoes=%d logins=%d errors=%d "
+                                            + "p50=%.2fms p90=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms%n",
+                                    tr.name, tick / SECOND, warm ? " (warm-up)" : "", config.intervalS,
+                                    tMoves - transportSpanMoves[t], tEchoes - transportSpanEchoes[t],
+                                    tr.logins.get(), tr.errors.get(),
+                                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+                                    h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0,
+                                    h.getMaxValue() / 1000.0);
+                            h.reset();
+                            transportSpanMoves[t] = tMoves;
+                            transportSpanEchoes[t] = tEchoes;
+                        }
+                    }
                     span.reset();
                     loginSpan.reset();
                     spanMoves = moves;
@@ -207,7 +265,11 @@ public final class BotSwarm {
         while (stats.echoes.get() + stats.shedMoves.get() < stats.movesSent.get() && micros() < drainUntil) {
             Thread.sleep(20);
         }
-        stats.measured.add(stats.delay.getIntervalHistogram());
+        for (int t = 0; t < 2; t++) {
+            Histogram last = stats.transports[t].delay.getIntervalHistogram();
+            stats.measured.add(last);
+            stats.transports[t].measured.add(last);
+        }
         for (int i = 0; i < threads; i++) {
             workers[i].stop = true;
             workers[i].wakeup();
@@ -218,9 +280,16 @@ public final class BotSwarm {
         for (int t = 0; t < byType.length; t++) {
             byType[t] = stats.packetsByType.get(t);
         }
+        BotSummary.ByTransport[] transports = new BotSummary.ByTransport[byTransport ? 2 : 0];
+        for (int t = 0; t < transports.length; t++) {
+            BotStats.Transport tr = stats.transports[t];
+            transports[t] = new BotSummary.ByTransport(tr.name,
+                    t == BotStats.WEBSOCKET ? config.websocket : config.clients - config.websocket,
+                    tr.movesSent.get(), tr.echoes.get(), tr.logins.get(), tr.errors.get(), tr.measured);
+        }
         return new BotSummary(config, stats.movesSent.get(), stats.echoes.get(), stats.shedMoves.get(),
                 movesInWindow, stats.errors.get(), stats.churned.get(), stats.measured, stats.logins,
-                stats.loginFailures.get(), byType, ramp ? sustained : -1);
+                stats.loginFailures.get(), byType, ramp ? sustained : -1, transports);
     }
 
     /**

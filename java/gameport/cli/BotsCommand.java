@@ -45,6 +45,12 @@ final class BotsCommand {
                 .addOption(value("interval-s", "S", "every S seconds also print an 'interval' line: that span's moves, "
                         + "echoes and delay percentiles, moves unanswered so far, and its logins (answered, "
                         + "SC_LOGIN_FAIL, login p99) (default 0: none)"))
+                .addOption(value("websocket", "N", "the first N of the --clients bots connect over WebSocket "
+                        + "(ws://HOST:P/ws, P = --http-port: upgrade, then every packet in a masked binary frame) "
+                        + "instead of TCP; the summary, JSON (byTransport), progress and interval lines then also "
+                        + "give each transport's delays (default 0)"))
+                .addOption(value("http-port", "P", "the server's HTTP port, where the WebSocket bots connect (its "
+                        + "READY line says http=P); required with --websocket"))
                 .addOption(value("json", "FILE", "write the summary as JSON (delays and login latencies in ms)"))
                 .addOption(value("hgrm", "FILE", "write the measured delay distribution (ms) in HdrHistogram's .hgrm format"))
                 .addOption(flag("help", "print this help and exit"));
@@ -80,6 +86,8 @@ final class BotsCommand {
             c.rampWindowS = intValue(cl, "ramp-window-s", c.rampWindowS);
             c.churnPct = doubleValue(cl, "churn-pct", c.churnPct);
             c.intervalS = intValue(cl, "interval-s", c.intervalS);
+            c.websocket = intValue(cl, "websocket", c.websocket);
+            c.httpPort = intValue(cl, "http-port", c.httpPort);
             c.validate();
         } catch (ParseException | IllegalArgumentException e) {
             System.err.println("gameport bots: " + e.getMessage());

@@ -10,7 +10,8 @@ import gameport.ring.ManyToOneRing;
  * SEND and CLOSE requests into {@link #requests()} instead of the engine's requests ring.
  *
  * <p>Threads: the game thread is the only producer of {@link #requests()} and the only caller of
- * {@link #requestsWritten()} and {@link #requestsFull()}; the gateway's own thread consumes.
+ * {@link #requestsWritten()} and {@link #requestsFull()}, in which the gateway consumes the ring
+ * (on the game thread, as the engines do their I/O between rounds).
  */
 public interface Gateway {
     /** The lowest slot of the gateway's sessions; every engine slot lies below it. */
@@ -19,9 +20,9 @@ public interface Gateway {
     /** SEND and CLOSE requests for the gateway's sessions (layout: {@link gameport.ring.RingDescriptor}). */
     ManyToOneRing requests();
 
-    /** Game thread, at the end of a round that wrote requests here: wakes the consumer if it sleeps. */
+    /** Game thread, at the end of a round that wrote requests here: hands them to the transport. */
     void requestsWritten();
 
-    /** Game thread, when {@link #requests()} has no room: wakes the consumer and waits a little for it. */
+    /** Game thread, when {@link #requests()} has no room: hands what is there to the transport. */
     void requestsFull();
 }

@@ -29,14 +29,15 @@ import java.util.logging.Logger;
  *       the events ring is full (that is the connection's backpressure, as a full ring stops the
  *       engine reading a socket). They also open and free slots ({@link #open}, {@link #free};
  *       synchronized: once per connection, never per packet).</li>
- *   <li>The game thread writes requests and calls {@link #requestsWritten} and
- *       {@link #requestsFull}; nothing else.</li>
- *   <li>The sender thread ({@code gameport-ws-out}) is the requests ring's only consumer: it hands
- *       SEND payloads to Jetty (asynchronous writes), counts each connection's unwritten bytes
- *       against {@code --max-pending-bytes}, and turns CLOSE requests into WebSocket closes. It
- *       never publishes an event and never waits for a connection: closes run on Jetty's executor
- *       ({@link WsConnection#closeNow}). So the game thread, which may wait for the sender when
- *       this ring is full, never waits on a thread that waits for the game thread.</li>
+ *   <li>The game thread writes the requests ring and, at the end of each round that wrote to it
+ *       ({@link #requestsWritten}) or when it is full ({@link #requestsFull}), also reads it: it
+ *       hands SEND payloads to Jetty (asynchronous writes, which never block), counts each
+ *       connection's unwritten bytes against {@code --max-pending-bytes}, and turns CLOSE requests
+ *       into WebSocket closes, as the engines do their I/O on the game thread between rounds. No
+ *       thread is woken for a browser's output (a wake-up costs 10-50 us here, and a hop of its
+ *       own measured +150-300 us on an echo). It never publishes an event and never waits for a
+ *       connection: closes run on Jetty's executor ({@link WsConnection#closeNow}), so the game
+ *       thread never waits on a thread that waits for it.</li>
  * </ul>
  *
  * <p>Handles: slot {@code firstSlot + i} for table index i, and a generation that grows each
@@ -45,16 +46,13 @@ import java.util.logging.Logger;
  */
 public final class WebSocketGateway implements Gateway, AutoCloseable {
     private static final Logger LOG = Logger.getLogger("gameport.web");
-    private static final long SLEEP_NANOS = 100_000_000L;
     private static final long FULL_WAIT_NANOS = 50_000L;
 
     private final Engine engine;
     private final int firstSlot;
     private final int maxPendingBytes;
     private final ManyToOneRing requests;
-    private final Thread sender;
     private final ManyToOneRing.RecordHandler onRequest = this::onRequest;
-    private volatile boolean running = true;
     /** Set by {@link #close}: publishing stops waiting for room (the game thread has ended). */
     private volatile boolean closed;
     private Executor executor = Runnable::run;
@@ -90,14 +88,11 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
             free[i] = capacity - 1 - i;
         }
         this.freeCount = capacity;
-        this.sender = new Thread(this::sendLoop, "gameport-ws-out");
-        this.sender.setDaemon(true);
     }
 
-    /** Starts the sender; {@code executor} runs closes (Jetty's thread pool). */
+    /** {@code executor} runs closes (Jetty's thread pool). */
     void start(Executor executor) {
         this.executor = executor;
-        sender.start();
     }
 
     Executor executor() {
@@ -127,19 +122,18 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
         return requests;
     }
 
+    /** Game thread: hands this round's requests to Jetty. */
     @Override
     public void requestsWritten() {
-        // The ring's sleep handshake (RingDescriptor): the sender announced its sleep and looked
-        // again, or this sees the announcement; so a written request is never left unseen.
-        if (requests.consumerNeedsWake()) {
-            LockSupport.unpark(sender);
+        while (requests.read(onRequest, Integer.MAX_VALUE) > 0) {
+            // all of them: nothing else will read this ring before the next round
         }
     }
 
+    /** Game thread, mid-round: handing what is there to Jetty always makes room. */
     @Override
     public void requestsFull() {
-        LockSupport.unpark(sender);
-        LockSupport.parkNanos(FULL_WAIT_NANOS);
+        requestsWritten();
     }
 
     /** A new connection: its handle, or -1 when every slot is taken. */
@@ -195,18 +189,6 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
         return publish(EVENT_CLOSED, handle, payload, 0, payload.length);
     }
 
-    private void sendLoop() {
-        while (running) {
-            if (requests.read(onRequest, 4096) > 0) {
-                continue;
-            }
-            if (requests.prepareToSleep()) {
-                LockSupport.parkNanos(this, SLEEP_NANOS);
-            }
-            requests.awake();
-        }
-    }
-
     private void onRequest(int type, long handle, long timestamp, ByteBuffer buffer, int offset, int length) {
         WsConnection c = find(handle);
         if (c == null) {
@@ -223,17 +205,10 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
         }
     }
 
-    /** After the game thread ended: stops the sender; connections still open are Jetty's to end. */
+    /** After the game thread ended: publishing stops; connections still open are Jetty's to end. */
     @Override
     public void close() {
         closed = true;
-        running = false;
         lingerTimer.shutdownNow();
-        LockSupport.unpark(sender);
-        try {
-            sender.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

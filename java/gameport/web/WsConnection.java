@@ -23,7 +23,7 @@ import org.eclipse.jetty.websocket.api.exceptions.WebSocketTimeoutException;
  *
  * <p>Threads: Jetty calls the listener methods one at a time for a connection; they are the
  * only ones to publish its events, so ACCEPTED, PACKETs and the one CLOSED keep their order.
- * The gateway's sender thread calls {@link #send} and {@link #closeRequested}; Jetty's write
+ * The game thread calls {@link #send} and {@link #closeRequested} (WebSocketGateway); Jetty's write
  * callbacks run on any thread. What they share: {@link #pendingBytes} (atomic), {@link #reason}
  * (the first close reason wins, by compare-and-set) and the Jetty session (thread-safe).
  */
@@ -42,7 +42,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private long handle = -1;
     /** CLOSED was published (or the server closes): no more events (Jetty threads only). */
     private boolean ended;
-    /** A graceful close is waiting for the writes before it (sender thread only). */
+    /** A graceful close is waiting for the writes before it (game thread only). */
     private boolean closeQueued;
 
     WsConnection(WebSocketGateway gateway) {
@@ -128,9 +128,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
         }
     }
 
-    // ---- the sender thread's side --------------------------------------------------------------
+    // ---- the game thread's side ----------------------------------------------------------------
 
-    /** Sender thread: one SEND request's bytes as one binary frame; too much unwritten output closes it. */
+    /** Game thread: one SEND request's bytes as one binary frame; too much unwritten output closes it. */
     void send(ByteBuffer bytes) {
         if (closeQueued || reason.get() != null) {
             return;
@@ -156,7 +156,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     }
 
     /**
-     * Sender thread: the game closes the session. Graceful reasons queue a WebSocket close after
+     * Game thread: the game closes the session. Graceful reasons queue a WebSocket close after
      * the output already handed to Jetty (Jetty writes frames in order), so the browser reads the
      * last packet (e.g. SC_LOGIN_FAIL) first; abortive ones drop the connection at once.
      */
