@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -65,7 +67,12 @@ public final class HttpFront implements AutoCloseable {
         pool.setName("gameport-http");
         pool.setDaemon(true);
         Server server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        // Jetty's per-connection header cache matches values ignoring case: on a reused connection a
+        // token differing from the last one only in case would be read as that one (measured).
+        http.setHeaderCacheCaseSensitive(true);
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
