@@ -107,7 +107,7 @@ public final class GameServer implements AutoCloseable {
         StageHistograms histograms;
         try {
             histograms = new StageHistograms(config.histogramDir != null ? Path.of(config.histogramDir) : null,
-                    timings, engine);
+                    timings, engine, gateway);
         } catch (IOException e) {
             engine.close();
             if (db != null) {

@@ -2,6 +2,7 @@ package gameport.server;
 
 import gameport.engine.Engine;
 import gameport.game.GameTimings;
+import gameport.web.WebSocketGateway;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,8 +58,11 @@ public final class StageHistograms implements AutoCloseable {
         }
     }
 
-    /** @param dir where to write the histograms, or null to keep only the published percentiles */
-    StageHistograms(Path dir, GameTimings timings, Engine engine) throws IOException {
+    /**
+     * @param dir where to write the histograms, or null to keep only the published percentiles
+     * @param gateway the WebSocket transport, whose sends join the engine's in request-to-send; or null
+     */
+    StageHistograms(Path dir, GameTimings timings, Engine engine, WebSocketGateway gateway) throws IOException {
         this.dir = dir;
         if (dir != null) {
             Files.createDirectories(dir);
@@ -70,6 +74,9 @@ public final class StageHistograms implements AutoCloseable {
                 Histogram h = recycle != null ? recycle : new Histogram(MAX_MICROS, 3);
                 h.reset();
                 engine.collectSendLatency(h);
+                if (gateway != null) {
+                    gateway.collectSendLatency(h);
+                }
                 return h;
             }),
         };

@@ -14,6 +14,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Logger;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * The WebSocket transport: browsers' connections as game sessions. To the game thread they are
@@ -53,6 +55,9 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
     private final int maxPendingBytes;
     private final ManyToOneRing requests;
     private final ManyToOneRing.RecordHandler onRequest = this::onRequest;
+    /** SEND record written by the game -> Jetty wrote its last byte, in microseconds (request-to-send). */
+    private final Recorder sendLatency = new Recorder(3_600_000_000L, 3);
+    private Histogram sendLatencyInterval;
     /** Set by {@link #close}: publishing stops waiting for room (the game thread has ended). */
     private volatile boolean closed;
     private Executor executor = Runnable::run;
@@ -197,12 +202,23 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
         if (type == REQUEST_SEND) {
             ByteBuffer copy = ByteBuffer.allocate(length);
             copy.put(0, buffer, offset, length);
-            c.send(copy);
+            c.send(copy, timestamp);
         } else if (type == REQUEST_CLOSE) {
             byte[] text = new byte[length - 4];
             buffer.get(offset + 4, text);
             c.closeRequested(CloseReason.of(buffer.getInt(offset)), new String(text, StandardCharsets.UTF_8));
         }
+    }
+
+    /** Jetty's write callbacks, any thread: one SEND's bytes are written. */
+    void sendCompleted(long requestTimestamp) {
+        sendLatency.recordValue(Math.min(Math.max(0, (System.nanoTime() - requestTimestamp) / 1000), 3_600_000_000L));
+    }
+
+    /** Adds the send latencies recorded since the last call (one caller thread: the stage sampler). */
+    public void collectSendLatency(Histogram into) {
+        sendLatencyInterval = sendLatency.getIntervalHistogram(sendLatencyInterval);
+        into.add(sendLatencyInterval);
     }
 
     /** After the game thread ended: publishing stops; connections still open are Jetty's to end. */

@@ -21,8 +21,11 @@ import org.eclipse.jetty.websocket.api.exceptions.WebSocketTimeoutException;
  * and published as PACKET events), output out (SEND requests become binary frames), and one
  * close, whoever starts it.
  *
- * <p>Threads: Jetty calls the listener methods one at a time for a connection; they are the
- * only ones to publish its events, so ACCEPTED, PACKETs and the one CLOSED keep their order.
+ * <p>Threads: Jetty's threads are the only ones to publish a connection's events, under this
+ * object's lock ({@link #handle}, {@link #ended} and the assembler are guarded by it): a close
+ * started elsewhere may run onWebSocketClose on another Jetty thread while frames are still being
+ * delivered, and the lock keeps ACCEPTED first and the one CLOSED last. A thread holding it may
+ * wait for room in the events ring; the game thread, which empties that ring, never takes it.
  * The game thread calls {@link #send} and {@link #closeRequested} (WebSocketGateway); Jetty's write
  * callbacks run on any thread. What they share: {@link #pendingBytes} (atomic), {@link #reason}
  * (the first close reason wins, by compare-and-set) and the Jetty session (thread-safe).
@@ -38,9 +41,9 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicReference<Ending> reason = new AtomicReference<>();
     private volatile Session session;
-    /** -1 until the gateway gave it a slot; then the handle of its events (Jetty threads only). */
+    /** -1 until the gateway gave it a slot; then the handle of its events. Guarded by this. */
     private long handle = -1;
-    /** CLOSED was published (or the server closes): no more events (Jetty threads only). */
+    /** CLOSED was published (or the server closes): no more events. Guarded by this. */
     private boolean ended;
     /** A graceful close is waiting for the writes before it (game thread only). */
     private boolean closeQueued;
@@ -50,7 +53,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     }
 
     @Override
-    public void onWebSocketOpen(Session session) {
+    public synchronized void onWebSocketOpen(Session session) {
         this.session = session;
         long h = gateway.open(this);
         if (h < 0) {
@@ -69,10 +72,12 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketPartialBinary(ByteBuffer data, boolean fin, Callback callback) {
-        if (!ended && reason.get() == null) {
-            String error = assembler.feed(data, publishPacket);
-            if (error != null) {
-                closeNow(CloseReason.PROTOCOL_ERROR, error);
+        synchronized (this) {
+            if (!ended && reason.get() == null) {
+                String error = assembler.feed(data, publishPacket);
+                if (error != null) {
+                    closeNow(CloseReason.PROTOCOL_ERROR, error);
+                }
             }
         }
         callback.succeed();
@@ -111,27 +116,34 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketClose(int statusCode, String text, Callback callback) {
         try {
-            if (ended || handle < 0) {
-                return;
-            }
-            ended = true;
-            Ending e = reason.get();
-            if (e == null) {
-                // The browser left: a tab closed (1001), a page's own close (1000), or a dropped connection (1006).
-                e = new Ending(CloseReason.PEER_CLOSED, "WebSocket close " + statusCode
-                        + (text == null || text.isEmpty() ? "" : " (" + text + ")"));
-            }
-            gateway.publishClosed(handle, e.reason, e.text);
-            gateway.free(handle);
+            publishClosed(statusCode, text);
         } finally {
             callback.succeed();
         }
     }
 
+    private synchronized void publishClosed(int statusCode, String text) {
+        if (ended || handle < 0) {
+            return;
+        }
+        ended = true;
+        Ending e = reason.get();
+        if (e == null) {
+            // The browser left: a tab closed (1001), a page's own close (1000), or a dropped connection (1006).
+            e = new Ending(CloseReason.PEER_CLOSED, "WebSocket close " + statusCode
+                    + (text == null || text.isEmpty() ? "" : " (" + text + ")"));
+        }
+        gateway.publishClosed(handle, e.reason, e.text);
+        gateway.free(handle);
+    }
+
     // ---- the game thread's side ----------------------------------------------------------------
 
-    /** Game thread: one SEND request's bytes as one binary frame; too much unwritten output closes it. */
-    void send(ByteBuffer bytes) {
+    /**
+     * Game thread: one SEND request's bytes as one binary frame; too much unwritten output closes
+     * it. {@code requestTimestamp} starts its request-to-send timer, as on the engines.
+     */
+    void send(ByteBuffer bytes, long requestTimestamp) {
         if (closeQueued || reason.get() != null) {
             return;
         }
@@ -145,6 +157,7 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
             @Override
             public void succeed() {
                 pendingBytes.addAndGet(-length);
+                gateway.sendCompleted(requestTimestamp);
             }
 
             @Override
