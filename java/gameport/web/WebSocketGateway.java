@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Logger;
 import org.HdrHistogram.Histogram;
@@ -70,8 +71,14 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
     /** As the engines' linger (NioEngine, native kLingerMs): a graceful close waits this long for the peer. */
     static final long LINGER_MILLIS = 2000;
 
+    /**
+     * Connections by table index. Written under this object's lock (open, free), read without it
+     * by the game thread ({@link #find}): an element is a volatile read, and a connection's handle
+     * never changes, so a reused index shows a different handle and a request for the old one is
+     * dropped.
+     */
+    private final AtomicReferenceArray<WsConnection> table;
     // Guarded by this.
-    private final WsConnection[] table;
     private final int[] generations;
     private final int[] free;
     private int freeCount;
@@ -86,7 +93,7 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
         this.firstSlot = firstSlot;
         this.maxPendingBytes = maxPendingBytes;
         this.requests = ManyToOneRing.allocate(ringBytes);
-        this.table = new WsConnection[capacity];
+        this.table = new AtomicReferenceArray<>(capacity);
         this.generations = new int[capacity];
         this.free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -146,31 +153,35 @@ public final class WebSocketGateway implements Gateway, AutoCloseable {
         if (freeCount == 0) {
             if (!refusalLogged) {
                 refusalLogged = true;
-                LOG.warning("WebSocket connections refused: all " + table.length + " slots are taken");
+                LOG.warning("WebSocket connections refused: all " + table.length() + " slots are taken");
             }
             return -1;
         }
         int index = free[--freeCount];
-        table[index] = c;
-        return session(firstSlot + index, generations[index]);
+        long handle = session(firstSlot + index, generations[index]);
+        c.assign(handle); // before the connection is in the table: find() compares it
+        table.set(index, c);
+        return handle;
     }
 
     /** After the connection's CLOSED is published: its slot may be reused, with a new generation. */
     synchronized void free(long handle) {
         int index = slotOf(handle) - firstSlot;
-        if (table[index] != null && generations[index] == generationOf(handle)) {
-            table[index] = null;
+        if (table.get(index) != null && generations[index] == generationOf(handle)) {
+            table.set(index, null);
             generations[index]++;
             free[freeCount++] = index;
         }
     }
 
-    private synchronized WsConnection find(long handle) {
+    /** Game thread: the live connection {@code handle} names, or null if it has gone. No lock. */
+    private WsConnection find(long handle) {
         int index = slotOf(handle) - firstSlot;
-        if (index < 0 || index >= table.length || generations[index] != generationOf(handle)) {
+        if (index < 0 || index >= table.length()) {
             return null;
         }
-        return table[index];
+        WsConnection c = table.get(index);
+        return c != null && c.handle() == handle ? c : null;
     }
 
     /**

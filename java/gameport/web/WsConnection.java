@@ -41,8 +41,8 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicReference<Ending> reason = new AtomicReference<>();
     private volatile Session session;
-    /** -1 until the gateway gave it a slot; then the handle of its events. Guarded by this. */
-    private long handle = -1;
+    /** -1 until the gateway gave it a slot ({@link #assign}, once); then the handle of its events. */
+    private volatile long handle = -1;
     /** CLOSED was published (or the server closes): no more events. Guarded by this. */
     private boolean ended;
     /** A graceful close is waiting for the writes before it (game thread only). */
@@ -55,19 +55,26 @@ public final class WsConnection implements Session.Listener.AutoDemanding {
     @Override
     public synchronized void onWebSocketOpen(Session session) {
         this.session = session;
-        long h = gateway.open(this);
-        if (h < 0) {
+        if (gateway.open(this) < 0) {
             ended = true;
             session.close(StatusCode.TRY_AGAIN_LATER, "server busy", Callback.NOOP);
             return;
         }
-        handle = h;
         byte[] peer = peerText(session.getRemoteSocketAddress()).getBytes(StandardCharsets.UTF_8);
         if (!gateway.publish(EVENT_ACCEPTED, handle, peer, 0, peer.length)) {
             ended = true;
             gateway.free(handle);
             session.disconnect();
         }
+    }
+
+    /** The gateway, before it lists the connection: its handle, set once. */
+    void assign(long h) {
+        handle = h;
+    }
+
+    long handle() {
+        return handle;
     }
 
     @Override
