@@ -142,6 +142,19 @@ public final class TestClient implements AutoCloseable {
      * byte stream. Its close frame reads as EOF.
      */
     public static TestClient connectWebSocket(int httpPort, String label, int receiveBuffer) {
+        return open(httpPort, receiveBuffer, "WebSocket connect " + label, s -> {
+            WebSocketStreams.handshake(s, "127.0.0.1", httpPort);
+            return new TestClient(label, s, new WebSocketStreams.Input(s.getInputStream(), s.getOutputStream()),
+                    new WebSocketStreams.Output(s.getOutputStream()));
+        });
+    }
+
+    private interface OverSocket {
+        TestClient start(Socket s) throws IOException;
+    }
+
+    /** Connects a socket to 127.0.0.1:{@code port} with the test options, then makes the client on it. */
+    private static TestClient open(int port, int receiveBuffer, String what, OverSocket client) {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
@@ -149,17 +162,15 @@ public final class TestClient implements AutoCloseable {
                 s.setReceiveBufferSize(receiveBuffer);
             }
             s.setSoTimeout((int) TIMEOUT.toMillis());
-            s.connect(new InetSocketAddress("127.0.0.1", httpPort), (int) TIMEOUT.toMillis());
-            WebSocketStreams.handshake(s, "127.0.0.1", httpPort);
-            return new TestClient(label, s, new WebSocketStreams.Input(s.getInputStream(), s.getOutputStream()),
-                    new WebSocketStreams.Output(s.getOutputStream()));
+            s.connect(new InetSocketAddress("127.0.0.1", port), (int) TIMEOUT.toMillis());
+            return client.start(s);
         } catch (IOException e) {
             try {
                 s.close();
             } catch (IOException ignored) {
                 // already failing
             }
-            throw new UncheckedIOException("WebSocket connect " + label + " to port " + httpPort, e);
+            throw new UncheckedIOException(what + " to port " + port, e);
         }
     }
 
@@ -182,23 +193,7 @@ public final class TestClient implements AutoCloseable {
 
     /** @param receiveBuffer SO_RCVBUF to set before connecting, or -1 for the default. */
     public static TestClient connect(int port, String label, int receiveBuffer) {
-        Socket s = new Socket();
-        try {
-            s.setTcpNoDelay(true);
-            if (receiveBuffer > 0) {
-                s.setReceiveBufferSize(receiveBuffer);
-            }
-            s.setSoTimeout((int) TIMEOUT.toMillis());
-            s.connect(new InetSocketAddress("127.0.0.1", port), (int) TIMEOUT.toMillis());
-            return new TestClient(label, s);
-        } catch (IOException e) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-            throw new UncheckedIOException("connect " + label + " to port " + port, e);
-        }
+        return open(port, receiveBuffer, "connect " + label, s -> new TestClient(label, s));
     }
 
     /** Lets the model check every position against the map and predict refused moves. */
