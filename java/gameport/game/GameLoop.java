@@ -124,7 +124,7 @@ public final class GameLoop implements Runnable {
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
         this.db = db;
         this.saves = new PlayerSaves(db, config.saveIntervalS, System.nanoTime());
-        this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, config.npcKindList(),
+        this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, NpcKind.builtIn(), config.npcKindList(),
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers, saves);
         saves.bind(world);
         this.logins = new Logins(world, outboxes, sessionLog, this::close, saves, db, config.loginDbTimeoutMs);

@@ -1,6 +1,5 @@
 package gameport.game;
 
-import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
 /**
@@ -13,18 +12,9 @@ final class Npcs {
     static final byte AWAKE = 1;
     static final byte DEAD = 2;
 
-    /** Visual kinds (SC_ADD_OBJECT visual): 1 wanders and never attacks; 2 and 3 chase and hit. */
-    static final int KIND_SLIME = 1;
-    static final int KIND_ORC = 2;
-    static final int KIND_TROLL = 3;
-    private static final byte[][] KIND_NAMES = {
-        {}, "Slime ".getBytes(StandardCharsets.US_ASCII), "Orc ".getBytes(StandardCharsets.US_ASCII),
-        "Troll ".getBytes(StandardCharsets.US_ASCII),
-    };
-    private static final int[] KIND_MAX_HP = {0, 30, 60, 120};
-    private static final int[] KIND_DAMAGE = {0, 0, 5, 12};
-    private static final int[] KIND_EXP = {0, 10, 25, 60};
-    private static final int[] KIND_WEIGHT = {0, 6, 3, 1};
+    /** The kinds by visual (index 0 unused): stats, names, spawn weights. */
+    final NpcKind[] kinds;
+    private final byte[][] namePrefixes;
 
     final int firstId;
     final int count;
@@ -38,7 +28,12 @@ final class Npcs {
     /** Its pending act or respawn timer (TimerWheel handle) or TimerWheel.NONE. */
     final int[] timer;
 
-    Npcs(int firstId, int count) {
+    Npcs(int firstId, int count, NpcKind[] kinds) {
+        this.kinds = kinds;
+        this.namePrefixes = new byte[kinds.length][];
+        for (int k = 1; k < kinds.length; k++) {
+            namePrefixes[k] = kinds[k] == null ? new byte[0] : kinds[k].namePrefix();
+        }
         this.firstId = firstId;
         this.count = count;
         this.kind = new byte[count];
@@ -52,14 +47,14 @@ final class Npcs {
     }
 
     /**
-     * Places every NPC on a random free tile (its home) with a kind from {@code kinds}, weighted
-     * 6:3:1 for slimes, orcs and trolls.
+     * Places every NPC on a random free tile (its home) with a kind from {@code kinds} (visuals),
+     * weighted by each kind's spawn weight (6:3:1 for slimes, orcs and trolls).
      */
     void populate(GameMap map, SplittableRandom random, int[] xs, int[] ys, int[] kinds) {
         int[] weights = new int[kinds.length];
         int total = 0;
         for (int k = 0; k < kinds.length; k++) {
-            total += KIND_WEIGHT[kinds[k]];
+            total += this.kinds[kinds[k]].weight();
             weights[k] = total;
         }
         for (int i = 0; i < count; i++) {
@@ -82,25 +77,25 @@ final class Npcs {
         return id >= firstId && id < firstId + count;
     }
 
+    NpcKind kindOf(int i) {
+        return kinds[kind[i]];
+    }
+
     int maxHp(int i) {
-        return KIND_MAX_HP[kind[i]];
+        return kinds[kind[i]].maxHp();
     }
 
     int damage(int i) {
-        return KIND_DAMAGE[kind[i]];
+        return kinds[kind[i]].damage();
     }
 
     int exp(int i) {
-        return KIND_EXP[kind[i]];
-    }
-
-    boolean aggressive(int i) {
-        return kind[i] != KIND_SLIME;
+        return kinds[kind[i]].exp();
     }
 
     /** The NPC's name as it goes on the wire, e.g. "Orc 200123", NUL-padded to 20 bytes; no allocation. */
     void writeName(int i, byte[] into, int at) {
-        byte[] prefix = KIND_NAMES[kind[i]];
+        byte[] prefix = namePrefixes[kind[i]];
         System.arraycopy(prefix, 0, into, at, prefix.length);
         int end = at + prefix.length;
         int id = firstId + i;

@@ -16,7 +16,8 @@ import java.util.Arrays;
 final class Views {
     /** How the NPC side hears that players came to see, or stopped seeing, an NPC. */
     interface NpcWatch {
-        void watched(int npcIndex);
+        /** {@code player} came to see NPC {@code npcIndex}. */
+        void watched(int npcIndex, int player);
 
         void unwatched(int npcIndex);
     }
@@ -162,7 +163,7 @@ final class Views {
         if (id >= maxUsers) {
             int i = id - npcs.firstId;
             Packets.addNpc(outboxes.touch(p.session), npcs, i, xs[id], ys[id]);
-            npcWatch.watched(i);
+            npcWatch.watched(i, p.id);
         } else {
             Player q = players[id];
             q.view.add(p.id);

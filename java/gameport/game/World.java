@@ -11,12 +11,10 @@ import java.util.SplittableRandom;
  * {@link Roster}'. An NPC sleeps while no player watches it: it then has no timer and costs
  * nothing.
  */
-final class World {
+final class World implements NpcActions {
     static final int TIMER_NPC_ACT = 1;
     static final int TIMER_NPC_RESPAWN = 2;
 
-    /** Aggressive NPCs chase a player this close (in x and in y). */
-    private static final int CHASE_RANGE = 5;
 
     private final GameMap map;
     private final int viewRange;
@@ -39,7 +37,13 @@ final class World {
     private final Outboxes outboxes;
     private final PlayerSaves saves;
 
+    /** Ranges a brain asks about are cut to the view range or this, whichever is larger (a bounded scan). */
+    private static final int MAX_SCRIPT_RANGE = 16;
     private final Views views;
+    private NpcBrain brain = new HardCodedBrain(this);
+    /** Set by actIn during an act: the delay to the next act instead of one period; -1 = not set. */
+    private long nextActOverrideNanos = -1;
+    private final IdList near = new IdList();
     private final IdList nearby = new IdList();
     private final IdList targets = new IdList();
     private int[] viewCopy = new int[64];
@@ -52,8 +56,8 @@ final class World {
     /** Logins that got SC_LOGIN_INFO, since start. */
     long logins;
 
-    World(GameMap map, int viewRange, int maxUsers, int npcCount, int[] npcKinds, long npcActMs, long respawnMs,
-          long seed, Outboxes outboxes, TimerWheel timers, PlayerSaves saves) {
+    World(GameMap map, int viewRange, int maxUsers, int npcCount, NpcKind[] kindTable, int[] npcKinds, long npcActMs,
+          long respawnMs, long seed, Outboxes outboxes, TimerWheel timers, PlayerSaves saves) {
         this.saves = saves;
         this.npcActNanos = npcActMs * 1_000_000L;
         this.map = map;
@@ -74,7 +78,7 @@ final class World {
         this.timers = timers;
         this.respawnNanos = respawnMs * 1_000_000L;
         this.grid = new SectorGrid(map.width(), map.height(), this.viewRange, xs, ys);
-        this.npcs = new Npcs(maxUsers, npcCount);
+        this.npcs = new Npcs(maxUsers, npcCount, kindTable);
         npcs.populate(map, random, xs, ys, npcKinds);
         for (int i = 0; i < npcCount; i++) {
             grid.add(npcs.firstId + i);
@@ -82,8 +86,8 @@ final class World {
         this.views = new Views(this.viewRange, maxUsers, idLimit, players, xs, ys, grid, npcs, outboxes,
                 new Views.NpcWatch() {
                     @Override
-                    public void watched(int i) {
-                        watch(i);
+                    public void watched(int i, int player) {
+                        watch(i, player);
                     }
 
                     @Override
@@ -99,6 +103,11 @@ final class World {
 
     int maxUsers() {
         return maxUsers;
+    }
+
+    /** Replaces the NPCs' behaviour (the scripted kinds); before the first round. */
+    void brain(NpcBrain b) {
+        brain = b;
     }
 
     int width() {
@@ -260,6 +269,8 @@ final class World {
                     npcs.hp[i] -= p.attackDamage();
                     if (npcs.hp[i] <= 0) {
                         killNpc(i, p);
+                    } else if (npcs.state[i] == Npcs.AWAKE) {
+                        brain.hit(id, p.id, p.attackDamage());
                     }
                 }
             }
@@ -290,11 +301,15 @@ final class World {
 
     // ---- NPCs -----------------------------------------------------------------------------
 
-    private void watch(int i) {
+    private void watch(int i, int player) {
         if (npcs.watchers[i]++ == 0 && npcs.state[i] == Npcs.SLEEPING) {
             npcs.state[i] = Npcs.AWAKE;
             npcs.timer[i] = timers.schedule(nextActAt(), TIMER_NPC_ACT, i);
             npcWakeUps++;
+            brain.woke(npcs.firstId + i);
+        }
+        if (npcs.state[i] == Npcs.AWAKE) {
+            brain.playerEnters(npcs.firstId + i, player);
         }
     }
 
@@ -307,37 +322,26 @@ final class World {
         if (npcs.state[i] != Npcs.AWAKE) {
             return;
         }
+        int id = npcs.firstId + i;
         if (npcs.watchers[i] == 0) {
             npcs.state[i] = Npcs.SLEEPING;
+            brain.forget(id);
             return;
         }
-        int id = npcs.firstId + i;
-        int x = xs[id];
-        int y = ys[id];
-        Player prey = npcs.aggressive(i) ? nearestPlayer(x, y) : null;
-        // Objects never block each other, so the prey may stand on the NPC's own tile: that is in reach too.
-        if (prey != null && Math.abs(xs[prey.id] - x) + Math.abs(ys[prey.id] - y) <= 1) {
-            hitPlayer(prey, npcs.damage(i));
-        } else if (prey != null) {
-            int dx = Integer.signum(xs[prey.id] - x);
-            int dy = Integer.signum(ys[prey.id] - y);
-            // Step along the longer axis first; a wall there tries the other one.
-            boolean xFirst = Math.abs(xs[prey.id] - x) >= Math.abs(ys[prey.id] - y);
-            if (!(xFirst ? tryStep(i, x + dx, y) : tryStep(i, x, y + dy))) {
-                if (xFirst ? dy != 0 : dx != 0) {
-                    tryStep(i, xFirst ? x : x + dx, xFirst ? y + dy : y);
-                }
-            }
-        } else {
-            switch (random.nextInt(4)) {
-                case DIR_UP: tryStep(i, x, y - 1); break;
-                case DIR_DOWN: tryStep(i, x, y + 1); break;
-                case DIR_LEFT: tryStep(i, x - 1, y); break;
-                default: tryStep(i, x + 1, y); break;
-            }
+        nextActOverrideNanos = -1;
+        try {
+            brain.act(id);
+        } catch (RuntimeException | StackOverflowError e) {
+            // A failing behaviour costs this NPC, not the world: it sleeps until a player comes
+            // to see it anew (the game loop logs the failure).
+            npcs.state[i] = Npcs.SLEEPING;
+            npcs.watchers[i] = 0;
+            brain.forget(id);
+            throw e;
         }
         if (npcs.state[i] == Npcs.AWAKE) {
-            npcs.timer[i] = timers.schedule(nextActAt(), TIMER_NPC_ACT, i);
+            long at = nextActOverrideNanos >= 0 ? now + Math.max(nextActOverrideNanos, timers.tickNanos()) : nextActAt();
+            npcs.timer[i] = timers.schedule(at, TIMER_NPC_ACT, i);
         }
     }
 
@@ -347,21 +351,6 @@ final class World {
      */
     private long nextActAt() {
         return now + npcActNanos - timers.tickNanos() + 1;
-    }
-
-    private Player nearestPlayer(int x, int y) {
-        grid.collect(x, y, CHASE_RANGE, -1, maxUsers, nearby);
-        Player best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (int k = 0, n = nearby.size(); k < n; k++) {
-            int id = nearby.get(k);
-            int d = Math.abs(xs[id] - x) + Math.abs(ys[id] - y);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = players[id];
-            }
-        }
-        return best;
     }
 
     /** Moves NPC {@code i} one tile if it is free, updating the views of the players around it. */
@@ -386,10 +375,14 @@ final class World {
         views.npcGone(id);
         npcs.watchers[i] = 0;
         grid.remove(id);
-        npcs.timer[i] = timers.schedule(now + respawnNanos, TIMER_NPC_RESPAWN, i);
+        long respawnMs = npcs.kindOf(i).respawnMs();
+        npcs.timer[i] = timers.schedule(now + (respawnMs > 0 ? respawnMs * 1_000_000L : respawnNanos),
+                TIMER_NPC_RESPAWN, i);
         killer.gainExp(npcs.exp(i));
         saves.changed(killer);
         Packets.statChange(outboxes.touch(killer.session), killer);
+        brain.died(id, killer.id);
+        brain.forget(id);
     }
 
     private void respawnNpc(int i) {
@@ -426,5 +419,118 @@ final class World {
         int tile = map.randomFreeTile(random);
         xs[id] = GameMap.tileX(tile);
         ys[id] = GameMap.tileY(tile);
+    }
+
+    // ---- NpcActions: what a brain may ask of the world --------------------------------------
+
+    private boolean liveNpc(int id) {
+        return npcs.isNpc(id) && npcs.state[id - npcs.firstId] != Npcs.DEAD;
+    }
+
+    private boolean livePlayer(int id) {
+        return id >= 0 && id < maxUsers && players[id] != null;
+    }
+
+    @Override
+    public int x(int id) {
+        return liveNpc(id) || livePlayer(id) ? xs[id] : -1;
+    }
+
+    @Override
+    public int y(int id) {
+        return liveNpc(id) || livePlayer(id) ? ys[id] : -1;
+    }
+
+    @Override
+    public int hp(int id) {
+        if (liveNpc(id)) {
+            return npcs.hp[id - npcs.firstId];
+        }
+        return livePlayer(id) ? players[id].hp : -1;
+    }
+
+    @Override
+    public NpcKind kindOf(int npc) {
+        return npcs.kindOf(npc - npcs.firstId);
+    }
+
+    @Override
+    public int nearestPlayer(int npc, int range) {
+        int x = xs[npc];
+        int y = ys[npc];
+        grid.collect(x, y, Math.min(range, Math.max(viewRange, MAX_SCRIPT_RANGE)), -1, maxUsers, near);
+        int best = -1;
+        int bestDistance = Integer.MAX_VALUE;
+        for (int k = 0, n = near.size(); k < n; k++) {
+            int id = near.get(k);
+            int d = Math.abs(xs[id] - x) + Math.abs(ys[id] - y);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = id;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public int playersNear(int npc, int range, int[] into) {
+        grid.collect(xs[npc], ys[npc], Math.min(range, Math.max(viewRange, MAX_SCRIPT_RANGE)), -1, maxUsers, near);
+        int n = Math.min(near.size(), into.length);
+        for (int k = 0; k < n; k++) {
+            into[k] = near.get(k);
+        }
+        return n;
+    }
+
+    @Override
+    public boolean step(int npc, int direction) {
+        if (!liveNpc(npc)) {
+            return false;
+        }
+        int x = xs[npc];
+        int y = ys[npc];
+        switch (direction) {
+            case DIR_UP: return tryStep(npc - npcs.firstId, x, y - 1);
+            case DIR_DOWN: return tryStep(npc - npcs.firstId, x, y + 1);
+            case DIR_LEFT: return tryStep(npc - npcs.firstId, x - 1, y);
+            case DIR_RIGHT: return tryStep(npc - npcs.firstId, x + 1, y);
+            default: return false;
+        }
+    }
+
+    @Override
+    public boolean attack(int npc, int player) {
+        if (!liveNpc(npc) || !livePlayer(player)
+                || Math.abs(xs[player] - xs[npc]) + Math.abs(ys[player] - ys[npc]) > 1) {
+            return false;
+        }
+        hitPlayer(players[player], npcs.damage(npc - npcs.firstId));
+        return true;
+    }
+
+    @Override
+    public void say(int npc, String text) {
+        if (!liveNpc(npc) || text.isEmpty()) {
+            return;
+        }
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int length = Math.min(bytes.length, gameport.protocol.Protocol.MAX_CHAT_BYTES);
+        grid.collect(xs[npc], ys[npc], viewRange, -1, maxUsers, near);
+        for (int k = 0, n = near.size(); k < n; k++) {
+            Player p = players[near.get(k)];
+            if (p != null && p.view.contains(npc)) {
+                Packets.chat(outboxes.touch(p.session), npc, bytes, 0, length);
+            }
+        }
+    }
+
+    @Override
+    public void actIn(int npc, long millis) {
+        nextActOverrideNanos = Math.max(0, millis) * 1_000_000L;
+    }
+
+    @Override
+    public int random(int bound) {
+        return random.nextInt(bound);
     }
 }
