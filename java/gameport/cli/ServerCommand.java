@@ -48,8 +48,13 @@ final class ServerCommand {
                         + "it; the file sets width and height"))
                 .addOption(value("npc-act-ms", "MS", "an awake NPC acts (walks, chases, hits) every MS (default "
                         + d.npcActMs + ")"))
-                .addOption(value("npc-kinds", "LIST", "NPC kinds that spawn: 1 slime (wanders), 2 orc and 3 troll "
-                        + "(chase players within 5 tiles and hit) (default " + d.npcKinds + ")"))
+                .addOption(value("npc-kinds", "LIST", "NPC kinds that spawn, by script name or visual number, mixed "
+                        + "by each kind's weight: slime (1, wanders), orc (2) and troll (3) chase players within 5 "
+                        + "tiles and hit, greeter (4) greets a player who steps onto its tile (default "
+                        + d.npcKinds + ")"))
+                .addOption(value("scripts", "DIR", "the NPC kinds' Lua scripts (one DIR/<kind>.lua each, "
+                        + "docs: README 'NPC scripts'); 'builtin' = the jar's slime, orc, troll and greeter; 'off' = "
+                        + "the Java kinds (default " + d.scripts + ")"))
                 .addOption(value("npc-respawn-ms", "MS", "a killed NPC comes back at its home tile after MS (default "
                         + d.npcRespawnMs + ")"))
                 .addOption(value("idle-timeout-ms", "MS", "close a client that sends nothing for this long (default "
@@ -125,6 +130,7 @@ final class ServerCommand {
             config.npcRespawnMs = longValue(cl, "npc-respawn-ms", config.npcRespawnMs);
             config.npcActMs = longValue(cl, "npc-act-ms", config.npcActMs);
             config.npcKinds = cl.getOptionValue("npc-kinds", config.npcKinds);
+            config.scripts = cl.getOptionValue("scripts", config.scripts);
             config.idleTimeoutMs = longValue(cl, "idle-timeout-ms", config.idleTimeoutMs);
             config.loginTimeoutMs = longValue(cl, "login-timeout-ms", config.loginTimeoutMs);
             config.maxConnectionsPerAddress = intValue(cl, "max-connections-per-address",
@@ -159,7 +165,8 @@ final class ServerCommand {
         GameServer server;
         try {
             server = GameServer.start(config);
-        } catch (EngineUnavailableException e) {
+        } catch (EngineUnavailableException | IllegalArgumentException e) {
+            // A native engine that cannot start, or a bad script or kind (ScriptException): exit 2.
             System.err.println("gameport server: " + e.getMessage());
             return 2;
         } catch (Exception e) {

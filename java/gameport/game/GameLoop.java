@@ -106,13 +106,14 @@ public final class GameLoop implements Runnable {
     private long packetsOutAtStats;
 
     /**
+     * @param npcSetup the NPC kinds and their behaviour (scripted or Java)
      * @param gateway a second transport whose sessions share the events ring (WebSocket), or null
      * @param db the database worker, or null with --db none
      * @param live where the loop publishes its totals for other threads
      * @param onFatal told if the game thread dies, so the server stops instead of idling
      */
-    public GameLoop(Engine engine, Gateway gateway, ServerConfig config, GameMap map, GameTimings timings, DbWorker db,
-                    LiveStats live, Consumer<Throwable> onFatal) {
+    public GameLoop(Engine engine, Gateway gateway, ServerConfig config, GameMap map, NpcSetup npcSetup,
+                    GameTimings timings, DbWorker db, LiveStats live, Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
         this.engine = engine;
         this.timings = timings;
@@ -124,9 +125,10 @@ public final class GameLoop implements Runnable {
         this.timers = new TimerWheel(tick, 4096, Math.max(1024, config.npcs / 4), System.nanoTime());
         this.db = db;
         this.saves = new PlayerSaves(db, config.saveIntervalS, System.nanoTime());
-        this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, NpcKind.builtIn(), config.npcKindList(),
+        this.world = new World(map, config.viewRange, config.maxUsers, config.npcs, npcSetup.kinds(), npcSetup.spawn(),
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers, saves);
         saves.bind(world);
+        world.brain(npcSetup.brain().apply(world));
         this.logins = new Logins(world, outboxes, sessionLog, this::close, saves, db, config.loginDbTimeoutMs);
         this.admission = new Admission(world, outboxes, stats, this::close, config.rateLimits,
                 config.maxConnectionsPerAddress, config.capLoopback, config.loginTimeoutMs, config.idleTimeoutMs,

@@ -15,6 +15,9 @@ public interface NpcActions {
 
     NpcKind kindOf(int npc);
 
+    /** An online player's name, or null. */
+    String playerName(int player);
+
     /** The nearest player within {@code range} tiles in x and in y (Manhattan distance decides), or -1. */
     int nearestPlayer(int npc, int range);
 
@@ -32,6 +35,9 @@ public interface NpcActions {
 
     /** Its next act comes in {@code millis} (at least one timer tick) instead of one act period. */
     void actIn(int npc, long millis);
+
+    /** Puts the NPC to sleep now (its behaviour failed); it wakes as sleeping NPCs do. */
+    void sleep(int npc);
 
     /** A number in [0, bound) from the world's random stream (the one spawns and teleports use). */
     int random(int bound);

@@ -18,6 +18,15 @@ public interface NpcBrain {
     default void playerEnters(int npc, int player) {
     }
 
+    /** Whether {@link #playerMoved} is wanted at all (it is called for every NPC in a mover's view). */
+    default boolean wantsPlayerMoves() {
+        return false;
+    }
+
+    /** {@code player}, who sees this awake NPC, moved (or was placed) to a new tile. */
+    default void playerMoved(int npc, int player) {
+    }
+
     /** {@code player} hit it for {@code damage} and it lives on. */
     default void hit(int npc, int player, int damage) {
     }

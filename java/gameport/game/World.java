@@ -297,6 +297,15 @@ final class World implements NpcActions {
         grid.update(p.id);
         saves.changed(p);
         views.playerMoved(p, moveTime);
+        if (brain.wantsPlayerMoves()) {
+            viewCopy = p.view.copyTo(viewCopy);
+            for (int k = 0, n = p.view.size(); k < n; k++) {
+                int id = viewCopy[k];
+                if (id >= maxUsers && npcs.state[id - npcs.firstId] == Npcs.AWAKE) {
+                    brain.playerMoved(id, p.id);
+                }
+            }
+        }
     }
 
     // ---- NPCs -----------------------------------------------------------------------------
@@ -332,11 +341,8 @@ final class World implements NpcActions {
         try {
             brain.act(id);
         } catch (RuntimeException | StackOverflowError e) {
-            // A failing behaviour costs this NPC, not the world: it sleeps until a player comes
-            // to see it anew (the game loop logs the failure).
-            npcs.state[i] = Npcs.SLEEPING;
-            npcs.watchers[i] = 0;
-            brain.forget(id);
+            // A failing behaviour costs this NPC, not the world (the game loop logs the failure).
+            sleep(id);
             throw e;
         }
         if (npcs.state[i] == Npcs.AWAKE) {
@@ -450,6 +456,11 @@ final class World implements NpcActions {
     }
 
     @Override
+    public String playerName(int player) {
+        return livePlayer(player) ? players[player].name : null;
+    }
+
+    @Override
     public NpcKind kindOf(int npc) {
         return npcs.kindOf(npc - npcs.firstId);
     }
@@ -527,6 +538,24 @@ final class World implements NpcActions {
     @Override
     public void actIn(int npc, long millis) {
         nextActOverrideNanos = Math.max(0, millis) * 1_000_000L;
+    }
+
+    /**
+     * The NPC stops acting: asleep, its act timer cancelled. It wakes when a player comes to see
+     * it after everyone who sees it now has gone (the world's usual wake-up).
+     */
+    @Override
+    public void sleep(int npc) {
+        if (!liveNpc(npc)) {
+            return;
+        }
+        int i = npc - npcs.firstId;
+        if (npcs.state[i] == Npcs.AWAKE) {
+            npcs.state[i] = Npcs.SLEEPING;
+            timers.cancel(npcs.timer[i]);
+            npcs.timer[i] = TimerWheel.NONE;
+        }
+        brain.forget(npc);
     }
 
     @Override

@@ -7,7 +7,13 @@ import gameport.engine.NioEngine;
 import gameport.game.GameLoop;
 import gameport.game.GameMap;
 import gameport.game.GameTimings;
+import gameport.game.HardCodedBrain;
 import gameport.game.LiveStats;
+import gameport.game.NpcKind;
+import gameport.game.NpcSetup;
+import gameport.script.LuaBrain;
+import gameport.script.LuaKinds;
+import gameport.script.ScriptException;
 import gameport.ring.ManyToOneRing;
 import gameport.web.HttpFront;
 import gameport.web.WebSocketGateway;
@@ -73,6 +79,7 @@ public final class GameServer implements AutoCloseable {
     /** Validates the config, binds, starts the engine and the game thread; returns once listening. */
     public static GameServer start(ServerConfig config) throws IOException {
         config.validate();
+        NpcSetup npcs = npcSetup(config); // a bad script stops the start before anything is bound
         long worldStart = System.nanoTime();
         GameMap map = loadOrGenerateMap(config);
         Failure failure = new Failure();
@@ -90,7 +97,7 @@ public final class GameServer implements AutoCloseable {
                 ? new WebSocketGateway(engine, maxSessions(config), maxSessions(config), config.maxPendingBytes,
                         WS_REQUEST_RING_BYTES)
                 : null;
-        GameLoop loop = new GameLoop(engine, gateway, config, map, timings, db, live, failure::report);
+        GameLoop loop = new GameLoop(engine, gateway, config, map, npcs, timings, db, live, failure::report);
         LOG.info(String.format("world ready in %d ms: map %dx%d with %d walls (%s), %d NPCs",
                 (System.nanoTime() - worldStart) / 1_000_000, map.width(), map.height(), map.wallTiles(),
                 config.mapFile != null ? config.mapFile : "generated, seed " + config.seed, config.npcs));
@@ -166,6 +173,55 @@ public final class GameServer implements AutoCloseable {
         LOG.info(String.format("players are saved in %s (%s), every %d s and at logout; ready in %d ms", config.db,
                 store.description(), config.saveIntervalS, (System.nanoTime() - start) / 1_000_000));
         return new DbWorker(store, engine::post, config.beforeDatabaseCall);
+    }
+
+    /**
+     * The NPC kinds: the Lua scripts of --scripts (a folder, or the jar's built-in ones), or with
+     * --scripts off the Java kinds. --npc-kinds names the ones that spawn, by script name or visual.
+     *
+     * @throws ScriptException for a script that does not load, or a kind --npc-kinds names that is not there
+     */
+    static NpcSetup npcSetup(ServerConfig config) {
+        LuaKinds lua = config.scripts.equals("off") ? null
+                : LuaKinds.load(config.scripts.equals("builtin") ? null : Path.of(config.scripts));
+        NpcKind[] table = lua != null ? lua.table() : NpcKind.builtIn();
+        String[] names = config.npcKindNames();
+        int[] spawn = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            spawn[i] = kindVisual(names[i], table);
+            if (spawn[i] < 0) {
+                StringBuilder known = new StringBuilder();
+                for (NpcKind k : table) {
+                    if (k != null) {
+                        known.append(known.length() == 0 ? "" : ", ").append(k.name().toLowerCase(java.util.Locale.ROOT))
+                                .append(" (").append(k.visual()).append(')');
+                    }
+                }
+                throw new ScriptException("--npc-kinds: no kind '" + names[i] + "' (kinds: " + known + ")");
+            }
+        }
+        if (lua != null) {
+            LOG.info("NPC kinds from Lua scripts (" + lua.source() + "): " + java.util.Arrays.stream(table)
+                    .filter(java.util.Objects::nonNull).map(NpcKind::name).toList() + "; spawning " + config.npcKinds);
+            return new NpcSetup(table, spawn, world -> new LuaBrain(lua, world));
+        }
+        LOG.info("NPC kinds: the Java ones (--scripts off); spawning " + config.npcKinds);
+        return new NpcSetup(table, spawn, HardCodedBrain::new);
+    }
+
+    /** A kind by visual number or by name (its script's file name, or its kind.name), or -1. */
+    private static int kindVisual(String name, NpcKind[] table) {
+        try {
+            int v = Integer.parseInt(name);
+            return v > 0 && v < table.length && table[v] != null ? v : -1;
+        } catch (NumberFormatException notNumber) {
+            for (NpcKind k : table) {
+                if (k != null && k.name().equalsIgnoreCase(name)) {
+                    return k.visual();
+                }
+            }
+            return -1;
+        }
     }
 
     /** The map from --map, or one generated from the seed; a --map file also sets the size. */

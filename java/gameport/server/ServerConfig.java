@@ -29,8 +29,10 @@ public final class ServerConfig {
     public long npcRespawnMs = 30_000;
     /** How often an awake NPC acts. */
     public long npcActMs = 1000;
-    /** NPC kinds that spawn (1 slime: wanders; 2 orc and 3 troll: chase and hit), mixed 6:3:1. */
-    public String npcKinds = "1,2,3";
+    /** NPC kinds that spawn, by script name (or visual number), mixed by each kind's weight (6:3:1). */
+    public String npcKinds = "slime,orc,troll";
+    /** Where the NPC kinds' Lua scripts are: a folder, "builtin" (the jar's), or "off" (the Java kinds). */
+    public String scripts = "builtin";
     public long idleTimeoutMs = 60_000;
     /** A connection that has not logged in this long after it connected is closed; traffic does not reset it. */
     public long loginTimeoutMs = 10_000;
@@ -80,18 +82,15 @@ public final class ServerConfig {
     public ServerConfig npcActMs(long v) { npcActMs = v; return this; }
     public ServerConfig npcKinds(String v) { npcKinds = v; return this; }
 
-    /** The kinds --npc-kinds names, e.g. {1, 2}. */
-    public int[] npcKindList() {
+    public ServerConfig scripts(String v) { scripts = v; return this; }
+
+    /** The kinds --npc-kinds names, as names or numbers, e.g. ["slime", "2"]. */
+    public String[] npcKindNames() {
         String[] parts = npcKinds.split(",");
-        int[] kinds = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
-            try {
-                kinds[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                kinds[i] = -1;
-            }
+            parts[i] = parts[i].trim();
         }
-        return kinds;
+        return parts;
     }
     public ServerConfig idleTimeoutMs(long v) { idleTimeoutMs = v; return this; }
     public ServerConfig loginTimeoutMs(long v) { loginTimeoutMs = v; return this; }
@@ -137,8 +136,8 @@ public final class ServerConfig {
         require(wallDensity >= 0 && wallDensity <= 0.25, "--wall-density must be 0..0.25");
         require(npcRespawnMs >= 1 && npcRespawnMs <= 86_400_000L, "--npc-respawn-ms must be 1..86400000");
         require(npcActMs >= 10 && npcActMs <= 60_000, "--npc-act-ms must be 10..60000");
-        for (int k : npcKindList()) {
-            require(k >= 1 && k <= 3, "--npc-kinds must list kinds 1..3, e.g. 1,2,3");
+        for (String k : npcKindNames()) {
+            require(!k.isEmpty(), "--npc-kinds must list kinds by name or number, e.g. slime,orc,troll");
         }
         require(idleTimeoutMs >= 1 && idleTimeoutMs <= 1_000_000_000L, "--idle-timeout-ms must be 1..1000000000");
         require(loginTimeoutMs >= 1 && loginTimeoutMs <= 1_000_000_000L, "--login-timeout-ms must be 1..1000000000");

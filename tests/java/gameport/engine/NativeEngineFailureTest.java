@@ -93,7 +93,7 @@ class NativeEngineFailureTest {
         e.start("127.0.0.1", 0);
         CompletableFuture<Throwable> fatal = new CompletableFuture<>();
         GameLoop loop = new GameLoop(e, null, ServerFixture.config("native").npcs(0), GameMap.generate(20, 20, 0, 1),
-                new GameTimings(), null, new gameport.game.LiveStats(), fatal::complete);
+                gameport.game.NpcSetup.builtIn(new int[] {1}), new GameTimings(), null, new gameport.game.LiveStats(), fatal::complete);
         Thread game = new Thread(loop, "failure-test-game");
         game.start();
         e.injectFailureForTest(0, 1);

@@ -1,0 +1,251 @@
+package gameport.script;
+
+import gameport.game.NpcKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LoadState;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.Bit32Lib;
+import org.luaj.vm2.lib.PackageLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.jse.JseBaseLib;
+import org.luaj.vm2.lib.jse.JseMathLib;
+
+/**
+ * The NPC kinds' scripts, compiled into one shared Lua runtime (LuaJ): one {@code .lua} file per
+ * kind, from a folder ({@code --scripts DIR}) or the jar's defaults ({@code resources/scripts}).
+ *
+ * <p>A script declares its kind in a global table {@code kind} (name, visual, hp, damage, exp,
+ * weight, chase_range, respawn_ms) and defines the callbacks it wants: {@code on_wake(npc)},
+ * {@code on_act(npc)}, {@code on_player_enters(npc, player)}, {@code on_player_moves(npc, player)},
+ * {@code on_hit(npc, player, damage)}, {@code on_death(npc, killer)}. Each script runs in an
+ * environment of its own whose missing names fall through to a sandbox: the API table {@code gp}
+ * ({@link LuaBrain}) and Lua's base, string, table, math and bit32 libraries; no io, os, debug,
+ * luajava or file loading.
+ */
+public final class LuaKinds {
+    /** The jar's default kinds: today's slime, orc and troll, and the course's greeting exercise. */
+    static final List<String> BUILT_IN = List.of("slime.lua", "orc.lua", "troll.lua", "greeter.lua");
+    /** Instructions a script's top level may spend when it is loaded. */
+    private static final long LOAD_BUDGET = 1_000_000;
+
+    /** One kind's compiled script. */
+    static final class Kind {
+        final String file;
+        final NpcKind stats;
+        final LuaTable env;
+        final LuaValue onWake;
+        final LuaValue onAct;
+        final LuaValue onPlayerEnters;
+        final LuaValue onPlayerMoves;
+        final LuaValue onHit;
+        final LuaValue onDeath;
+        /** Budget overruns so far; past a few the kind is faulty and runs no more script. */
+        int runaways;
+        boolean faulty;
+
+        Kind(String file, NpcKind stats, LuaTable env) {
+            this.file = file;
+            this.stats = stats;
+            this.env = env;
+            this.onWake = callback(env, "on_wake");
+            this.onAct = callback(env, "on_act");
+            this.onPlayerEnters = callback(env, "on_player_enters");
+            this.onPlayerMoves = callback(env, "on_player_moves");
+            this.onHit = callback(env, "on_hit");
+            this.onDeath = callback(env, "on_death");
+        }
+
+        private static LuaValue callback(LuaTable env, String name) {
+            LuaValue f = env.rawget(name);
+            return f.isfunction() ? f : null;
+        }
+    }
+
+    final InstructionBudget budget = new InstructionBudget();
+    final Globals globals = runtime(budget);
+    /** What every script sees beyond its own globals; {@link LuaBrain} puts the API in it. */
+    final LuaTable sandbox = new LuaTable();
+    /** By visual; index 0 unused. Set once by {@link #load}. */
+    Kind[] kinds;
+    private final Map<String, Integer> visualsByName = new LinkedHashMap<>();
+    /** Where the scripts came from, for the log: a folder, or "built-in". */
+    final String source;
+
+    /** What scripts may use of Lua's own globals: no loading of code or files, no io, os or debug. */
+    private static final List<String> SAFE_GLOBALS = List.of("assert", "error", "ipairs", "next", "pairs", "pcall",
+            "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
+            "tostring", "type", "unpack", "xpcall", "_VERSION", "math", "string", "table", "bit32");
+
+    private LuaKinds(String source) {
+        this.source = source;
+        for (String name : SAFE_GLOBALS) {
+            sandbox.rawset(name, globals.get(name));
+        }
+    }
+
+    /** The shared runtime with the sandbox's libraries; the debug library only counts instructions. */
+    static Globals runtime(InstructionBudget budget) {
+        Globals g = new Globals();
+        g.load(new JseBaseLib());
+        g.load(new PackageLib());
+        g.load(new Bit32Lib());
+        g.load(new TableLib());
+        g.load(new StringLib());
+        g.load(new JseMathLib());
+        g.load(budget);
+        LoadState.install(g);
+        LuaC.install(g);
+        return g;
+    }
+
+    /** Loads the kinds of {@code dir}, or the jar's built-in ones when {@code dir} is null. */
+    public static LuaKinds load(Path dir) throws ScriptException {
+        Map<String, String> sources = new LinkedHashMap<>();
+        if (dir == null) {
+            for (String file : BUILT_IN) {
+                sources.put(file, builtIn(file));
+            }
+        } else {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".lua")).sorted().toList()) {
+                    sources.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                throw new ScriptException("--scripts " + dir + ": cannot read that folder (" + e + ")");
+            }
+            if (sources.isEmpty()) {
+                throw new ScriptException("--scripts " + dir + ": no .lua files there");
+            }
+        }
+        LuaKinds loaded = new LuaKinds(dir == null ? "built-in" : dir.toString());
+        List<Kind> list = new ArrayList<>();
+        for (Map.Entry<String, String> s : sources.entrySet()) {
+            list.add(loaded.compile(s.getKey(), s.getValue()));
+        }
+        int max = 0;
+        for (Kind k : list) {
+            max = Math.max(max, k.stats.visual());
+        }
+        Kind[] table = new Kind[max + 1];
+        for (Kind k : list) {
+            if (table[k.stats.visual()] != null) {
+                throw new ScriptException(k.file + ": kind.visual " + k.stats.visual() + " is also "
+                        + table[k.stats.visual()].file + "'s");
+            }
+            table[k.stats.visual()] = k;
+            loaded.visualsByName.put(k.file.substring(0, k.file.length() - 4).toLowerCase(java.util.Locale.ROOT),
+                    k.stats.visual());
+        }
+        loaded.kinds = table;
+        return loaded;
+    }
+
+    private static String builtIn(String file) throws ScriptException {
+        try (InputStream in = LuaKinds.class.getResourceAsStream("/scripts/" + file)) {
+            if (in == null) {
+                throw new ScriptException("built-in script " + file + " is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ScriptException("built-in script " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Compiles and runs one script's top level in its own environment, then reads its kind table. */
+    Kind compile(String file, String source) throws ScriptException {
+        // A Globals, not a plain table: LuaJ's closures count instructions through their env's
+        // debuglib (LuaClosure.globals), and a plain table would leave the script unbudgeted.
+        Globals env = new Globals();
+        env.debuglib = budget;
+        LuaTable meta = new LuaTable();
+        meta.rawset("__index", sandbox);
+        env.setmetatable(meta);
+        LuaValue chunk;
+        try (Reader reader = new StringReader(source)) {
+            chunk = globals.load(reader, "@" + file, env); // "@": errors read "orc.lua:12: ..."
+        } catch (LuaError e) {
+            throw new ScriptException(e.getMessage());
+        } catch (IOException e) {
+            throw new ScriptException(file + ": " + e.getMessage());
+        }
+        try {
+            budget.start(LOAD_BUDGET);
+            chunk.call();
+        } catch (LuaError e) {
+            throw new ScriptException(e.getMessage());
+        } catch (InstructionBudget.Runaway e) {
+            throw new ScriptException(file + ": its top level ran past " + LOAD_BUDGET + " instructions");
+        } finally {
+            budget.stop();
+        }
+        return new Kind(file, stats(file, env.rawget("kind")), env);
+    }
+
+    private static NpcKind stats(String file, LuaValue kind) throws ScriptException {
+        if (!kind.istable()) {
+            throw new ScriptException(file + ": no kind table (kind = { name = ..., visual = ..., hp = ... })");
+        }
+        String name = kind.get("name").isstring() ? kind.get("name").tojstring() : null;
+        if (name == null || name.isEmpty()) {
+            throw new ScriptException(file + ": kind.name must be a non-empty string");
+        }
+        return new NpcKind(field(file, kind, "visual", -1, 1, 255), name, field(file, kind, "hp", -1, 1, 1_000_000),
+                field(file, kind, "damage", 0, 0, 1_000_000), field(file, kind, "exp", 0, 0, 1_000_000),
+                field(file, kind, "weight", 1, 1, 1000), field(file, kind, "chase_range", 0, 0, 64),
+                field(file, kind, "respawn_ms", 0, 0, 86_400_000));
+    }
+
+    /** An integer field of the kind table, or its default (-1: required), within [min, max]. */
+    private static int field(String file, LuaValue kind, String name, int absent, int min, int max)
+            throws ScriptException {
+        LuaValue v = kind.get(name);
+        if (v.isnil()) {
+            if (absent < 0) {
+                throw new ScriptException(file + ": kind." + name + " is required");
+            }
+            return absent;
+        }
+        if (!v.isinttype() && !(v.isnumber() && v.todouble() == Math.rint(v.todouble()))) {
+            throw new ScriptException(file + ": kind." + name + " must be a whole number, not " + v.tojstring());
+        }
+        int i = v.toint();
+        if (i < min || i > max) {
+            throw new ScriptException(file + ": kind." + name + " must be " + min + ".." + max + ", not " + i);
+        }
+        return i;
+    }
+
+    /** The kinds' stats by visual, as the world's kind table (index 0 unused). */
+    public NpcKind[] table() {
+        NpcKind[] t = new NpcKind[kinds.length];
+        for (int v = 1; v < kinds.length; v++) {
+            t[v] = kinds[v] == null ? null : kinds[v].stats;
+        }
+        return t;
+    }
+
+    /** The visual of a kind named by its script's file name (e.g. "orc"), or -1. */
+    public int visualOf(String name) {
+        return visualsByName.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), -1);
+    }
+
+    public String source() {
+        return source;
+    }
+}

@@ -1,0 +1,6 @@
+-- Slime: wanders one random step per act and never attacks.
+kind = { name = "Slime", visual = 1, hp = 30, damage = 0, exp = 10, weight = 6, chase_range = 0 }
+
+function on_act(npc)
+  gp.step(npc, gp.random(4))
+end

@@ -1,0 +1,150 @@
+package gameport.script;
+
+import static gameport.protocol.Protocol.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import gameport.server.GameServer;
+import gameport.testing.LogCapture;
+import gameport.testing.ServerFixture;
+import gameport.testing.TestClient;
+import gameport.testing.TestClient.Packet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * NPC kinds in Lua, through a real server and real clients: the course's greeting exercise, a
+ * script that fails at run time, a runaway script, and scripts that cannot load. (Today's slime,
+ * orc and troll run as the jar's scripts in every world test: scripts are the default.)
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ScriptedKindsTest {
+    static final int MAX_USERS = 100;
+    static final int NPC = MAX_USERS; // the first NPC's id
+
+    @TempDir
+    Path dir;
+
+    private ServerFixture strip(String engine, String scripts, String kinds, int npcs) throws Exception {
+        return ServerFixture.start(ServerFixture.config(engine).width(12).height(1).viewRange(20).maxUsers(MAX_USERS)
+                .npcs(npcs).npcKinds(kinds).npcActMs(100).scripts(scripts));
+    }
+
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void theGreeterGreetsAVisitorWalksThreeStepsAndSaysGoodbye(String engine) throws Exception {
+        try (ServerFixture f = strip(engine, "builtin", "greeter", 1)) {
+            TestClient c = f.login("visitor");
+            Packet greeter = c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC);
+            assertEquals(4, greeter.visual(), "the greeter's visual, from its script");
+            assertTrue(greeter.nameString().startsWith("Greeter "), greeter.nameString());
+            c.expectNoPacket(SC_MOVE_OBJECT, p -> p.id() == NPC, Duration.ofMillis(400)); // it waits for a visitor
+            // Step off its tile if the login put the visitor there, then onto it: a step triggers the greeting.
+            c.walkToX(greeter.x() > 0 ? greeter.x() - 1 : greeter.x() + 1);
+            c.walkToX(greeter.x());
+            assertEquals("Hello, visitor!", c.awaitPacket(SC_CHAT, p -> p.id() == NPC).textString());
+            int x = greeter.x();
+            for (int step = 0; step < 3; step++) {
+                Packet move = c.awaitPacket(SC_MOVE_OBJECT, p -> p.id() == NPC);
+                assertEquals(1, Math.abs(move.x() - x), "one tile per step: " + move);
+                x = move.x();
+            }
+            assertEquals("Goodbye!", c.awaitPacket(SC_CHAT, p -> p.id() == NPC).textString());
+            c.expectNoPacket(SC_MOVE_OBJECT, p -> p.id() == NPC, Duration.ofMillis(400)); // and waits again
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void aScriptErrorIsLoggedWithFileLineAndNpcAndCostsOnlyThatNpc(String engine) throws Exception {
+        Files.writeString(dir.resolve("slime.lua"), "kind = { name = \"Slime\", visual = 1, hp = 30 }\n"
+                + "function on_act(npc) gp.step(npc, gp.random(4)) end\n");
+        Files.writeString(dir.resolve("broken.lua"), "kind = { name = \"Broken\", visual = 5, hp = 10 }\n"
+                + "function on_act(npc)\n"
+                + "  local t = nil\n"
+                + "  return t.field\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "broken", 1)) {
+            TestClient c = f.login("witness");
+            c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC && p.visual() == 5);
+            String line = awaitLine(log, "script error in broken.lua");
+            assertTrue(line.contains("broken.lua:4") && line.contains("NPC " + NPC) && line.contains("sleeps"), line);
+            // It sleeps: no second error while the witness keeps watching, and the world goes on.
+            for (int i = 0; i < 5; i++) {
+                c.moveAndAwait(i % 2 == 0 ? DIR_RIGHT : DIR_LEFT);
+            }
+            Thread.sleep(500);
+            assertEquals(1, log.lines().stream().filter(l -> l.contains("script error in broken.lua")).count());
+            c.assertOpen();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void aRunawayScriptIsAbandonedAndItsKindMarkedFaulty(String engine) throws Exception {
+        Files.writeString(dir.resolve("spinner.lua"), "kind = { name = \"Spinner\", visual = 6, hp = 10 }\n"
+                + "function on_player_enters(npc, player)\n"
+                + "  while true do pcall(function() while true do end end) end\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "spinner", 5)) {
+            TestClient c = f.login("bystander");
+            awaitLine(log, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
+            long runaways = log.lines().stream().filter(l -> l.contains("ran past")).count();
+            assertEquals(LuaBrain.MAX_RUNAWAYS, runaways, "abandoned until the kind was faulty, then no more calls");
+            for (int i = 0; i < 5; i++) {
+                long t0 = System.nanoTime();
+                c.moveAndAwait(i % 2 == 0 ? DIR_RIGHT : DIR_LEFT);
+                assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "the game thread answers");
+            }
+            c.assertOpen();
+        }
+    }
+
+    @Test
+    void aScriptThatDoesNotCompileStopsTheStartNamingFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("bad.lua"), "kind = { name = \"Bad\", visual = 5, hp = 10 }\n"
+                + "function on_act(npc)\n"
+                + "  gp.step(npc,, 1)\n"
+                + "end\n");
+        ScriptException e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").scripts(dir.toString()).npcKinds("bad").npcs(1)));
+        assertTrue(e.getMessage().startsWith("bad.lua:3"), e.getMessage());
+    }
+
+    @Test
+    void badKindTablesAndUnknownKindsAreRefusedWithTheReason() throws Exception {
+        Files.writeString(dir.resolve("nohp.lua"), "kind = { name = \"NoHp\", visual = 5 }\n");
+        ScriptException e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").scripts(dir.toString()).npcs(1)));
+        assertEquals("nohp.lua: kind.hp is required", e.getMessage());
+        e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").npcKinds("slime,dragon").npcs(1)));
+        assertTrue(e.getMessage().contains("no kind 'dragon'") && e.getMessage().contains("orc (2)"), e.getMessage());
+    }
+
+    @Test
+    void scriptsCannotReachFilesOrTheHost() throws Exception {
+        Files.writeString(dir.resolve("snoop.lua"), "kind = { name = \"Snoop\", visual = 5, hp = 10 }\n"
+                + "assert(io == nil and os == nil and debug == nil and luajava == nil and require == nil\n"
+                + "       and load == nil and dofile == nil and loadfile == nil, 'a library leaked into the sandbox')\n");
+        GameServer.start(ServerFixture.config("java").scripts(dir.toString()).npcKinds("snoop").npcs(1)).close();
+    }
+
+    private static String awaitLine(LogCapture log, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (String l : log.lines()) {
+                if (l.contains(text)) {
+                    return l;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no log line containing '" + text + "' in " + log.lines());
+    }
+}
