@@ -19,6 +19,7 @@ final class GameStats {
 
     private long lastWakeUps;
     private long lastNpcMoves;
+    private long lastNpcActs;
 
     void dropped(RateLimits.Kind kind) {
         dropped[kind.ordinal()]++;
@@ -37,9 +38,10 @@ final class GameStats {
     void log(long start, long end, int sessions, World world, long packetsOut, int timers, String database) {
         double seconds = (end - start) / 1e9;
         StringBuilder line = new StringBuilder(String.format("stats: sessions=%d players=%d in=%.0f/s out=%.0f/s "
-                        + "busy=%.1f%% npc wake-ups=%.0f/s npc moves=%.0f/s timers=%d",
+                        + "busy=%.1f%% npc wake-ups=%.0f/s npc acts=%.0f/s npc moves=%.0f/s timers=%d",
                 sessions, world.online(), packetsIn / seconds, packetsOut / seconds, 100.0 * busyNanos / (end - start),
-                (world.npcWakeUps - lastWakeUps) / seconds, (world.npcMoves - lastNpcMoves) / seconds, timers));
+                (world.npcWakeUps - lastWakeUps) / seconds, (world.npcActs - lastNpcActs) / seconds,
+                (world.npcMoves - lastNpcMoves) / seconds, timers));
         appendNonZero(line, " closed", closes, CloseReason.values());
         appendNonZero(line, " rate-limited", dropped, RateLimits.Kind.values());
         if (internalErrors > 0) {
@@ -51,6 +53,7 @@ final class GameStats {
         LOG.info(line.toString());
         lastWakeUps = world.npcWakeUps;
         lastNpcMoves = world.npcMoves;
+        lastNpcActs = world.npcActs;
         packetsIn = 0;
         busyNanos = 0;
         java.util.Arrays.fill(dropped, 0);

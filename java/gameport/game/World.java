@@ -52,6 +52,8 @@ final class World implements NpcActions {
 
     long npcWakeUps;
     long npcMoves;
+    /** NPC acts run (brain.act calls): what tools/bench divides the game thread's CPU by. */
+    long npcActs;
     long npcKills;
     /** Logins that got SC_LOGIN_INFO, since start. */
     long logins;
@@ -338,6 +340,7 @@ final class World implements NpcActions {
             return;
         }
         nextActOverrideNanos = -1;
+        npcActs++;
         try {
             brain.act(id);
         } catch (RuntimeException | StackOverflowError e) {

@@ -1,5 +1,8 @@
 package gameport.script;
 
+import org.luaj.vm2.LuaClosure;
+import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.DebugLib;
 
@@ -30,11 +33,27 @@ final class InstructionBudget extends DebugLib {
         remaining = Long.MAX_VALUE;
     }
 
+    // LuaJ's debug library also keeps a frame per call for hooks and tracebacks; scripts can set no
+    // hook, and an error's file and line come from the failing function's own line table
+    // (LuaClosure), so the frames are not kept: a call costs no allocation here.
+    @Override
+    public void onCall(LuaFunction f) {
+    }
+
+    @Override
+    public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
+    }
+
+    @Override
+    public void onReturn() {
+    }
+
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
         if (--remaining < 0) {
             throw new Runaway();
         }
-        super.onInstruction(pc, v, top);
+        // Not super's: it tracks each frame's pc for debug hooks, which scripts cannot set (no debug
+        // library in their sandbox). Error lines come from the frame that fails, not from here.
     }
 }
