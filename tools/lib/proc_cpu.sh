@@ -3,6 +3,7 @@
 #
 #   cpu_ticks PID            utime+stime of the whole process (every thread, live or exited), in ticks
 #   thread_snapshot PID      one line per live thread: "tid<TAB>comm<TAB>utime+stime ticks"
+#   thread_ticks NAME START END  CPU ticks of the threads named NAME between two snapshots
 #   thread_report START END WALL_S TICK OUT
 #                            per-thread-name CPU between two snapshots of one process, as % of a
 #                            core over WALL_S seconds, into OUT (grouped, then per thread); prints
@@ -63,4 +64,10 @@ thread_report() {
   } > "$out"
   awk -F'\t' '$1 >= 0.5 && k < 3 { printf "%s%s %.0f%%", (k++ ? ", " : ""), $2, $1 }
                END { print (k ? "" : "-") }' <<<"$groups"
+}
+
+thread_ticks() {
+  awk -F'\t' -v name="$1" 'NR == FNR { s[$1] = $3; next }
+      $2 == name { d += $3 - (($1 in s) ? s[$1] : 0); found = 1 }
+      END { if (found) print d }' "$2" "$3"
 }

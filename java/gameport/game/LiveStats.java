@@ -34,7 +34,7 @@ public final class LiveStats {
 
     /** Totals since start as of {@code timeMillis}; counts of now. Arrays are copies: never written after publication. */
     public record Snapshot(long timeMillis, long nanoTime, int sessions, int players, int npcsAwake, long packetsIn,
-                           long packetsOut, long bytesIn, long bytesOut, long logins, long busyNanos,
+                           long packetsOut, long bytesIn, long bytesOut, long logins, long npcActs, long npcActTimeNanos, long busyNanos,
                            double busyRatio, long[] closesByReason, List<Close> recentCloses, Heatmap heatmap) {
         public long closes(CloseReason reason) {
             return closesByReason[reason.ordinal()];
@@ -100,7 +100,7 @@ public final class LiveStats {
         lastBusyNanos = busyNanos;
         lastPublishNanos = now;
         latest = new Snapshot(System.currentTimeMillis(), now, sessions, world.online(), npcsAwake, packetsIn,
-                packetsOut, bytesIn, bytesOut, world.logins, busyNanos, Math.min(1.0, busy), closes.clone(),
+                packetsOut, bytesIn, bytesOut, world.logins, world.npcActs, world.npcActTimeNanos, busyNanos, Math.min(1.0, busy), closes.clone(),
                 List.copyOf(recent), wanted ? heatmap : null);
     }
 

@@ -54,6 +54,12 @@ final class World implements NpcActions {
     long npcMoves;
     /** NPC acts run (brain.act calls): what tools/bench divides the game thread's CPU by. */
     long npcActs;
+    /**
+     * Time spent in those acts: the brain and the world work it caused (steps, views, hits), so
+     * tools/bench can put the behaviour's own cost per act beside the whole game thread's. Two
+     * clock reads per act (vDSO, tens of ns against the act's microseconds).
+     */
+    long npcActTimeNanos;
     long npcKills;
     /** Logins that got SC_LOGIN_INFO, since start. */
     long logins;
@@ -341,12 +347,15 @@ final class World implements NpcActions {
         }
         nextActOverrideNanos = -1;
         npcActs++;
+        long start = System.nanoTime();
         try {
             brain.act(id);
         } catch (RuntimeException | StackOverflowError e) {
             // A failing behaviour costs this NPC, not the world (the game loop logs the failure).
             sleep(id);
             throw e;
+        } finally {
+            npcActTimeNanos += System.nanoTime() - start;
         }
         if (npcs.state[i] == Npcs.AWAKE) {
             long at = nextActOverrideNanos >= 0 ? now + Math.max(nextActOverrideNanos, timers.tickNanos()) : nextActAt();

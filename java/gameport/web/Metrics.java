@@ -37,6 +37,10 @@ final class Metrics {
         counter("gameport_game_loop_busy_seconds", "Time the game thread spent on game rules", live,
                 s -> s.busyNanos() / 1e9);
         counter("gameport_logins", "Logins answered with SC_LOGIN_INFO", live, s -> s.logins());
+        counter("gameport_npc_acts", "Acts of awake NPCs (their behaviour ran: a script callback or the Java kinds')",
+                live, s -> s.npcActs());
+        counter("gameport_npc_act_seconds", "Time the game thread spent in NPC acts (the behaviour and the moves,"
+                + " views and hits it caused)", live, s -> s.npcActTimeNanos() / 1e9);
         counter("gameport_packets_received", "Client packets the game thread handled", live, s -> s.packetsIn());
         counter("gameport_packets_sent", "Packets the game thread produced for clients", live, s -> s.packetsOut());
         counter("gameport_received_bytes", "Bytes of client packets the game thread handled", live, s -> s.bytesIn());
