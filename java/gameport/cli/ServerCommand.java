@@ -54,7 +54,10 @@ final class ServerCommand {
                         + d.npcKinds + ")"))
                 .addOption(value("scripts", "DIR", "the NPC kinds' Lua scripts (one DIR/<kind>.lua each, "
                         + "docs: README 'NPC scripts'); 'builtin' = the jar's slime, orc, troll and greeter; 'off' = "
-                        + "the Java kinds (default " + d.scripts + ")"))
+                        + "the Java kinds; SIGHUP reloads the changed scripts of a DIR (default " + d.scripts + ")"))
+                .addOption(flag("scripts-watch", "reload a script of --scripts DIR when it is saved, between two game "
+                        + "rounds, as SIGHUP does; a script that does not load keeps its previous version and the log "
+                        + "says why (needs --scripts DIR)"))
                 .addOption(value("npc-respawn-ms", "MS", "a killed NPC comes back at its home tile after MS (default "
                         + d.npcRespawnMs + ")"))
                 .addOption(value("idle-timeout-ms", "MS", "close a client that sends nothing for this long (default "
@@ -108,7 +111,7 @@ final class ServerCommand {
                 printHelp("server", "Runs the gameport server. Prints 'READY port=<port> engine=<engine> "
                         + "http=<http port>' on stdout once it listens (no http= with --no-http); SIGINT/SIGTERM stop it cleanly: every session is closed and "
                         + "every player saved (within " + gameport.store.DbWorker.SHUTDOWN_SAVE_MILLIS / 1000
-                        + " s for the saves).", options);
+                        + " s for the saves). SIGHUP reloads the changed NPC scripts of --scripts DIR.", options);
                 return 0;
             }
             if (!cl.getArgList().isEmpty()) {
@@ -131,6 +134,7 @@ final class ServerCommand {
             config.npcActMs = longValue(cl, "npc-act-ms", config.npcActMs);
             config.npcKinds = cl.getOptionValue("npc-kinds", config.npcKinds);
             config.scripts = cl.getOptionValue("scripts", config.scripts);
+            config.scriptsWatch = cl.hasOption("scripts-watch");
             config.idleTimeoutMs = longValue(cl, "idle-timeout-ms", config.idleTimeoutMs);
             config.loginTimeoutMs = longValue(cl, "login-timeout-ms", config.loginTimeoutMs);
             config.maxConnectionsPerAddress = intValue(cl, "max-connections-per-address",
@@ -183,6 +187,8 @@ final class ServerCommand {
             // A signal makes the JVM exit with 128+signal; a clean stop is a success.
             Runtime.getRuntime().halt(exitCode);
         }, "gameport-shutdown"));
+        // Before READY: whoever waits for it may send SIGHUP at once (the JVM's own handler would stop the server).
+        HangupSignal.install(() -> server.reloadScripts("SIGHUP"));
         System.out.println("READY port=" + server.port() + " engine=" + server.engineName()
                 + (server.httpPort() >= 0 ? " http=" + server.httpPort() : ""));
         System.out.flush();

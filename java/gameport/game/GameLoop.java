@@ -44,6 +44,10 @@ import java.util.logging.Logger;
  *       session's slot, and is the only code here that knows there are two transports.</li>
  *   <li>{@link LiveStats}: this thread publishes its totals as immutable snapshots through one
  *       volatile field for the HTTP threads (/metrics, /admin); it never waits for a reader.</li>
+ *   <li>A kind reload ({@link KindReload}: the NPC scripts changed) is asked for by other
+ *       threads (a file watcher, SIGHUP), which only set a flag; this loop reads it once a round
+ *       and reloads at the top of the next round, on this thread, so no NPC callback is running
+ *       and the new scripts start with a whole round.</li>
  *   <li>The constructor runs on the thread that starts the server, before the game thread
  *       starts; Thread.start orders its writes before everything the loop does.</li>
  * </ul>
@@ -67,6 +71,8 @@ public final class GameLoop implements Runnable {
     private final Outboxes outboxes;
     private final Outboxes.Sender sendOutbox = this::sendOutbox;
     private final World world;
+    /** The NPC kinds' reload, or null when they cannot reload (--scripts builtin or off). */
+    private final KindReload kindReload;
     /**
      * Timer resolution: a two-hundredth of the NPC act period, at most 5 ms. The NPC acts of one
      * tick run in one round, so the tick bounds that round: at 11,000 bots in the full world about
@@ -129,6 +135,7 @@ public final class GameLoop implements Runnable {
                 config.npcActMs, config.npcRespawnMs, config.seed, outboxes, timers, saves);
         saves.bind(world);
         world.brain(npcSetup.brain().apply(world));
+        this.kindReload = npcSetup.reload();
         this.logins = new Logins(world, outboxes, sessionLog, this::close, saves, db, config.loginDbTimeoutMs);
         this.admission = new Admission(world, outboxes, stats, this::close, config.rateLimits,
                 config.maxConnectionsPerAddress, config.capLoopback, config.loginTimeoutMs, config.idleTimeoutMs,
@@ -151,6 +158,9 @@ public final class GameLoop implements Runnable {
         nextStats = statsIntervalNanos > 0 ? now + statsIntervalNanos : Long.MAX_VALUE;
         try {
             while (running) {
+                if (kindReload != null && kindReload.requested()) { // the one volatile read a round
+                    reloadKinds();
+                }
                 long start = System.nanoTime();
                 now = start;
                 world.now = start;
@@ -194,6 +204,20 @@ public final class GameLoop implements Runnable {
             // The engine's I/O runs on this thread (Engine.endRound), so it is closed here too:
             // every session gets its close while the thread that owns the sockets still runs.
             engine.close();
+        }
+    }
+
+    /**
+     * Between two rounds: the NPC kinds reload (their scripts changed). Outside any round's
+     * timings; a failure here is a bug of the reload, not of a script (those it logs and keeps
+     * the previous version): logged, and the world goes on with whatever kinds it has.
+     */
+    private void reloadKinds() {
+        try {
+            kindReload.reload(world);
+        } catch (RuntimeException | StackOverflowError e) {
+            stats.internalError();
+            logFailure("reloading the NPC scripts; the world goes on", e);
         }
     }
 

@@ -73,6 +73,12 @@ final class Npcs {
         }
     }
 
+    /** A reloaded kind's stats and name for every NPC of its visual (World.replaceKind). */
+    void replaceKind(NpcKind k) {
+        kinds[k.visual()] = k;
+        namePrefixes[k.visual()] = k.namePrefix();
+    }
+
     boolean isNpc(int id) {
         return id >= firstId && id < firstId + count;
     }

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * {@link Roster}'. An NPC sleeps while no player watches it: it then has no timer and costs
  * nothing.
  */
-final class World implements NpcActions {
+final class World implements NpcActions, KindTable {
     static final int TIMER_NPC_ACT = 1;
     static final int TIMER_NPC_RESPAWN = 2;
 
@@ -573,5 +573,25 @@ final class World implements NpcActions {
     @Override
     public int random(int bound) {
         return random.nextInt(bound);
+    }
+
+    // ---- KindTable: a script reload between two rounds --------------------------------------
+
+    @Override
+    public void replaceKind(NpcKind k) {
+        int v = k.visual();
+        if (v <= 0 || v >= npcs.kinds.length || npcs.kinds[v] == null) {
+            throw new IllegalArgumentException("no kind with visual " + v + " in this world");
+        }
+        int oldMax = npcs.kinds[v].maxHp();
+        npcs.replaceKind(k);
+        if (k.maxHp() < oldMax) {
+            // Once per reload that lowers a kind's hp: one pass over the NPCs' kind bytes.
+            for (int i = 0; i < npcs.count; i++) {
+                if (npcs.kind[i] == (byte) v && npcs.hp[i] > k.maxHp()) {
+                    npcs.hp[i] = k.maxHp();
+                }
+            }
+        }
     }
 }

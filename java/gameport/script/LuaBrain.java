@@ -33,6 +33,10 @@ import org.luaj.vm2.lib.VarArgFunction;
  * error is logged with its file, line and NPC id and that NPC goes to sleep; a callback past its
  * budget is abandoned and logged the same way, and after {@link #MAX_RUNAWAYS} such a kind is
  * faulty: its NPCs run no more script (they stand still) until the scripts are reloaded.
+ *
+ * <p>A reload ({@link ScriptReloader}) swaps a kind's compiled script between two rounds; each
+ * call looks its kind up afresh, so the next event runs the new version. What NPCs keep with
+ * {@code gp.set} is not the script's but the NPC's, and stays across a reload.
  */
 public final class LuaBrain implements NpcBrain {
     private static final Logger LOG = Logger.getLogger("gameport.script");
@@ -43,7 +47,6 @@ public final class LuaBrain implements NpcBrain {
     private final LuaKinds kinds;
     private final NpcActions world;
     private final Map<Integer, LuaTable> state = new HashMap<>();
-    private final boolean wantsMoves;
     /** The NPC whose callback runs, or -1: the only one a script may act for. */
     private int current = -1;
     private final int[] nearBuffer = new int[256];
@@ -51,11 +54,6 @@ public final class LuaBrain implements NpcBrain {
     public LuaBrain(LuaKinds kinds, NpcActions world) {
         this.kinds = kinds;
         this.world = world;
-        boolean moves = false;
-        for (LuaKinds.Kind k : kinds.kinds) {
-            moves |= k != null && k.onPlayerMoves != null;
-        }
-        this.wantsMoves = moves;
         kinds.sandbox.rawset("gp", api());
     }
 
@@ -86,7 +84,7 @@ public final class LuaBrain implements NpcBrain {
 
     @Override
     public boolean wantsPlayerMoves() {
-        return wantsMoves;
+        return kinds.wantsMoves; // a reload may add or drop on_player_moves
     }
 
     @Override

@@ -44,9 +44,11 @@ public final class LuaKinds {
     /** Instructions a script's top level may spend when it is loaded. */
     private static final long LOAD_BUDGET = 1_000_000;
 
-    /** One kind's compiled script. */
+    /** One kind's compiled script; a reload replaces it whole (fresh runaway count, not faulty). */
     static final class Kind {
         final String file;
+        /** The text it was compiled from: a reload recompiles only a file whose text differs. */
+        final String source;
         final NpcKind stats;
         final LuaTable env;
         final LuaValue onWake;
@@ -59,8 +61,9 @@ public final class LuaKinds {
         int runaways;
         boolean faulty;
 
-        Kind(String file, NpcKind stats, LuaTable env) {
+        Kind(String file, String source, NpcKind stats, LuaTable env) {
             this.file = file;
+            this.source = source;
             this.stats = stats;
             this.env = env;
             this.onWake = callback(env, "on_wake");
@@ -81,19 +84,24 @@ public final class LuaKinds {
     final Globals globals = runtime(budget);
     /** What every script sees beyond its own globals; {@link LuaBrain} puts the API in it. */
     final LuaTable sandbox = new LuaTable();
-    /** By visual; index 0 unused. Set once by {@link #load}. */
+    /** By visual; index 0 unused. Set by {@link #load}; a reload replaces elements (game thread). */
     Kind[] kinds;
+    /** Whether any kind answers on_player_moves (a move then visits every NPC in the mover's view). */
+    boolean wantsMoves;
     private final Map<String, Integer> visualsByName = new LinkedHashMap<>();
     /** Where the scripts came from, for the log: a folder, or "built-in". */
     final String source;
+    /** The scripts' folder, or null for the jar's (which never change). */
+    final Path dir;
 
     /** What scripts may use of Lua's own globals: no loading of code or files, no io, os or debug. */
     private static final List<String> SAFE_GLOBALS = List.of("assert", "error", "ipairs", "next", "pairs", "pcall",
             "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
             "tostring", "type", "unpack", "xpcall", "_VERSION", "math", "string", "table", "bit32");
 
-    private LuaKinds(String source) {
-        this.source = source;
+    private LuaKinds(Path dir) {
+        this.dir = dir;
+        this.source = dir == null ? "built-in" : dir.toString();
         for (String name : SAFE_GLOBALS) {
             sandbox.rawset(name, globals.get(name));
         }
@@ -122,10 +130,8 @@ public final class LuaKinds {
                 sources.put(file, builtIn(file));
             }
         } else {
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".lua")).sorted().toList()) {
-                    sources.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
-                }
+            try {
+                sources = read(dir);
             } catch (IOException e) {
                 throw new ScriptException("--scripts " + dir + ": cannot read that folder (" + e + ")");
             }
@@ -133,7 +139,7 @@ public final class LuaKinds {
                 throw new ScriptException("--scripts " + dir + ": no .lua files there");
             }
         }
-        LuaKinds loaded = new LuaKinds(dir == null ? "built-in" : dir.toString());
+        LuaKinds loaded = new LuaKinds(dir);
         List<Kind> list = new ArrayList<>();
         for (Map.Entry<String, String> s : sources.entrySet()) {
             list.add(loaded.compile(s.getKey(), s.getValue()));
@@ -153,7 +159,28 @@ public final class LuaKinds {
                     k.stats.visual());
         }
         loaded.kinds = table;
+        loaded.kindsChanged();
         return loaded;
+    }
+
+    /** The {@code .lua} files of {@code dir} by name, sorted, with their text. */
+    static Map<String, String> read(Path dir) throws IOException {
+        Map<String, String> sources = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".lua")).sorted().toList()) {
+                sources.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+            }
+        }
+        return sources;
+    }
+
+    /** After {@link #kinds} changed (load, reload): what is derived from the whole set. */
+    void kindsChanged() {
+        boolean moves = false;
+        for (Kind k : kinds) {
+            moves |= k != null && k.onPlayerMoves != null;
+        }
+        wantsMoves = moves;
     }
 
     private static String builtIn(String file) throws ScriptException {
@@ -191,10 +218,13 @@ public final class LuaKinds {
             throw new ScriptException(e.getMessage());
         } catch (InstructionBudget.Runaway e) {
             throw new ScriptException(file + ": its top level ran past " + LOAD_BUDGET + " instructions");
+        } catch (StackOverflowError e) {
+            // At a reload this runs on the game thread: a script's recursion must not end it.
+            throw new ScriptException(file + ": its top level overflowed the stack");
         } finally {
             budget.stop();
         }
-        return new Kind(file, stats(file, env.rawget("kind")), env);
+        return new Kind(file, source, stats(file, env.rawget("kind")), env);
     }
 
     private static NpcKind stats(String file, LuaValue kind) throws ScriptException {

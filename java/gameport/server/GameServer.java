@@ -13,7 +13,10 @@ import gameport.game.NpcKind;
 import gameport.game.NpcSetup;
 import gameport.script.LuaBrain;
 import gameport.script.LuaKinds;
+import gameport.script.ReloadRequest;
 import gameport.script.ScriptException;
+import gameport.script.ScriptReloader;
+import gameport.script.ScriptWatcher;
 import gameport.ring.ManyToOneRing;
 import gameport.web.HttpFront;
 import gameport.web.WebSocketGateway;
@@ -44,6 +47,11 @@ public final class GameServer implements AutoCloseable {
     private final DbWorker db;
     private final HttpFront http;
     private static final int WS_REQUEST_RING_BYTES = 4 << 20;
+    /** Asks the game thread to reload the scripts; null unless --scripts names a folder. */
+    private final ReloadRequest scriptReloads;
+    /** --scripts-watch's watcher, or null; set by start before the server is handed out. */
+    private ScriptWatcher scriptWatcher;
+    private final String scripts;
 
     /** The first fatal error of a server thread; whoever waits on it stops the server. */
     private static final class Failure {
@@ -65,7 +73,9 @@ public final class GameServer implements AutoCloseable {
     }
 
     private GameServer(Engine engine, GameLoop loop, Thread gameThread, int port, StageHistograms histograms,
-                       Failure failure, DbWorker db, HttpFront http) {
+                       Failure failure, DbWorker db, HttpFront http, ReloadRequest scriptReloads, String scripts) {
+        this.scriptReloads = scriptReloads;
+        this.scripts = scripts;
         this.http = http;
         this.db = db;
         this.failure = failure;
@@ -79,7 +89,8 @@ public final class GameServer implements AutoCloseable {
     /** Validates the config, binds, starts the engine and the game thread; returns once listening. */
     public static GameServer start(ServerConfig config) throws IOException {
         config.validate();
-        NpcSetup npcs = npcSetup(config); // a bad script stops the start before anything is bound
+        ReloadRequest scriptReloads = config.scriptsFromFolder() ? new ReloadRequest() : null;
+        NpcSetup npcs = npcSetup(config, scriptReloads); // a bad script stops the start before anything is bound
         long worldStart = System.nanoTime();
         GameMap map = loadOrGenerateMap(config);
         Failure failure = new Failure();
@@ -152,7 +163,32 @@ public final class GameServer implements AutoCloseable {
             LOG.info("browser client on http://" + where + ":" + http.port() + "/ , operator page /admin, metrics "
                     + "/metrics" + (config.adminToken == null ? " (this machine only)" : " (others need the token)"));
         }
-        return new GameServer(engine, loop, thread, port, histograms, failure, db, http);
+        GameServer server = new GameServer(engine, loop, thread, port, histograms, failure, db, http, scriptReloads,
+                config.scripts);
+        if (config.scriptsWatch) {
+            // Last, so that close() undoes the rest if it fails. A save between the scripts' load
+            // and here waits for the next change (or SIGHUP).
+            try {
+                server.scriptWatcher = ScriptWatcher.start(Path.of(config.scripts), scriptReloads);
+            } catch (IOException e) {
+                server.close();
+                throw new IOException("--scripts-watch: cannot watch " + config.scripts + ": " + e.getMessage(), e);
+            }
+        }
+        return server;
+    }
+
+    /**
+     * Asks for the NPC scripts to be reloaded (SIGHUP): the game thread reloads the changed ones
+     * between two rounds ({@link ScriptReloader}). Any thread; never blocks. With --scripts
+     * builtin or off nothing can change, and one line says so.
+     */
+    public void reloadScripts(String why) {
+        if (scriptReloads == null) {
+            LOG.info(why + ": nothing to reload: --scripts " + scripts + " (only the scripts of --scripts DIR reload)");
+            return;
+        }
+        scriptReloads.ask();
     }
 
     /** The store and its worker for --db, or null for --db none; migrations run here, before the game starts. */
@@ -179,9 +215,10 @@ public final class GameServer implements AutoCloseable {
      * The NPC kinds: the Lua scripts of --scripts (a folder, or the jar's built-in ones), or with
      * --scripts off the Java kinds. --npc-kinds names the ones that spawn, by script name or visual.
      *
+     * @param reloads what asks the game thread to reload the scripts of a --scripts folder, or null
      * @throws ScriptException for a script that does not load, or a kind --npc-kinds names that is not there
      */
-    static NpcSetup npcSetup(ServerConfig config) {
+    static NpcSetup npcSetup(ServerConfig config, ReloadRequest reloads) {
         LuaKinds lua = config.scripts.equals("off") ? null
                 : LuaKinds.load(config.scripts.equals("builtin") ? null : Path.of(config.scripts));
         NpcKind[] table = lua != null ? lua.table() : NpcKind.builtIn();
@@ -203,7 +240,8 @@ public final class GameServer implements AutoCloseable {
         if (lua != null) {
             LOG.info("NPC kinds from Lua scripts (" + lua.source() + "): " + java.util.Arrays.stream(table)
                     .filter(java.util.Objects::nonNull).map(NpcKind::name).toList() + "; spawning " + config.npcKinds);
-            return new NpcSetup(table, spawn, world -> new LuaBrain(lua, world));
+            return new NpcSetup(table, spawn, world -> new LuaBrain(lua, world),
+                    reloads != null ? new ScriptReloader(lua, reloads) : null);
         }
         LOG.info("NPC kinds: the Java ones (--scripts off); spawning " + config.npcKinds);
         return new NpcSetup(table, spawn, HardCodedBrain::new);
@@ -301,6 +339,9 @@ public final class GameServer implements AutoCloseable {
             return;
         }
         closed = true;
+        if (scriptWatcher != null) {
+            scriptWatcher.close();
+        }
         loop.stop();
         try {
             gameThread.join();

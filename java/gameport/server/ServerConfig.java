@@ -33,6 +33,8 @@ public final class ServerConfig {
     public String npcKinds = "slime,orc,troll";
     /** Where the NPC kinds' Lua scripts are: a folder, "builtin" (the jar's), or "off" (the Java kinds). */
     public String scripts = "builtin";
+    /** Reload a changed script of the --scripts folder while the server runs. */
+    public boolean scriptsWatch;
     public long idleTimeoutMs = 60_000;
     /** A connection that has not logged in this long after it connected is closed; traffic does not reset it. */
     public long loginTimeoutMs = 10_000;
@@ -83,6 +85,12 @@ public final class ServerConfig {
     public ServerConfig npcKinds(String v) { npcKinds = v; return this; }
 
     public ServerConfig scripts(String v) { scripts = v; return this; }
+    public ServerConfig scriptsWatch(boolean v) { scriptsWatch = v; return this; }
+
+    /** Whether --scripts names a folder, the only scripts that can change (not "builtin", not "off"). */
+    public boolean scriptsFromFolder() {
+        return !scripts.equals("builtin") && !scripts.equals("off");
+    }
 
     /** The kinds --npc-kinds names, as names or numbers, e.g. ["slime", "2"]. */
     public String[] npcKindNames() {
@@ -139,6 +147,8 @@ public final class ServerConfig {
         for (String k : npcKindNames()) {
             require(!k.isEmpty(), "--npc-kinds must list kinds by name or number, e.g. slime,orc,troll");
         }
+        require(!scriptsWatch || scriptsFromFolder(), "--scripts-watch watches a --scripts DIR folder; with --scripts "
+                + scripts + " there is nothing to watch");
         require(idleTimeoutMs >= 1 && idleTimeoutMs <= 1_000_000_000L, "--idle-timeout-ms must be 1..1000000000");
         require(loginTimeoutMs >= 1 && loginTimeoutMs <= 1_000_000_000L, "--login-timeout-ms must be 1..1000000000");
         require(maxConnectionsPerAddress >= 0, "--max-connections-per-address must be >= 0 (0 = no cap)");
