@@ -33,7 +33,10 @@ public interface NpcActions {
     /** SC_CHAT from the NPC to every player who sees it (text is cut to 300 bytes of UTF-8). */
     void say(int npc, String text);
 
-    /** Its next act comes in {@code millis} (at least one timer tick) instead of one act period. */
+    /**
+     * Its next act comes in {@code millis} (at least one timer tick, at most a day) instead of one
+     * act period: from its own act, the act after it; from an event, the act already due moves.
+     */
     void actIn(int npc, long millis);
 
     /** Puts the NPC to sleep now (its behaviour failed); it wakes as sleeping NPCs do. */

@@ -37,12 +37,16 @@ final class World implements NpcActions, KindTable {
     private final Outboxes outboxes;
     private final PlayerSaves saves;
 
+    /** The farthest a brain may put an NPC's next act (a day): no overflow in nanoseconds. */
+    static final long MAX_ACT_IN_MS = 86_400_000L;
     /** Ranges a brain asks about are cut to the view range or this, whichever is larger (a bounded scan). */
     private static final int MAX_SCRIPT_RANGE = 16;
     private final Views views;
     private NpcBrain brain = new HardCodedBrain(this);
     /** Set by actIn during an act: the delay to the next act instead of one period; -1 = not set. */
     private long nextActOverrideNanos = -1;
+    /** The NPC (id) whose act runs now, or -1: actIn for it sets the override, for others it reschedules. */
+    private int actingNpc = -1;
     private final IdList near = new IdList();
     private final IdList nearby = new IdList();
     private final IdList targets = new IdList();
@@ -348,6 +352,7 @@ final class World implements NpcActions, KindTable {
         nextActOverrideNanos = -1;
         npcActs++;
         long start = System.nanoTime();
+        actingNpc = id;
         try {
             brain.act(id);
         } catch (RuntimeException | StackOverflowError e) {
@@ -355,6 +360,7 @@ final class World implements NpcActions, KindTable {
             sleep(id);
             throw e;
         } finally {
+            actingNpc = -1;
             npcActTimeNanos += System.nanoTime() - start;
         }
         if (npcs.state[i] == Npcs.AWAKE) {
@@ -538,6 +544,9 @@ final class World implements NpcActions, KindTable {
         }
         byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int length = Math.min(bytes.length, gameport.protocol.Protocol.MAX_CHAT_BYTES);
+        while (length < bytes.length && (bytes[length] & 0xC0) == 0x80) {
+            length--; // cut before a character, never inside one: clients decode what they get as UTF-8
+        }
         grid.collect(xs[npc], ys[npc], viewRange, -1, maxUsers, near);
         for (int k = 0, n = near.size(); k < n; k++) {
             Player p = players[near.get(k)];
@@ -549,7 +558,17 @@ final class World implements NpcActions, KindTable {
 
     @Override
     public void actIn(int npc, long millis) {
-        nextActOverrideNanos = Math.max(0, millis) * 1_000_000L;
+        long nanos = Math.min(Math.max(0, millis), MAX_ACT_IN_MS) * 1_000_000L;
+        if (npc == actingNpc) {
+            nextActOverrideNanos = nanos; // npcAct schedules the next act when the act returns
+            return;
+        }
+        // From an event (wake, a player entering or moving, a hit): the next act moves now.
+        int i = npc - npcs.firstId;
+        if (liveNpc(npc) && npcs.state[i] == Npcs.AWAKE) {
+            timers.cancel(npcs.timer[i]);
+            npcs.timer[i] = timers.schedule(now + Math.max(nanos, timers.tickNanos()), TIMER_NPC_ACT, i);
+        }
     }
 
     /**

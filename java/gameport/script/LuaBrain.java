@@ -54,7 +54,7 @@ public final class LuaBrain implements NpcBrain {
     public LuaBrain(LuaKinds kinds, NpcActions world) {
         this.kinds = kinds;
         this.world = world;
-        kinds.sandbox.rawset("gp", api());
+        api(kinds.api);
     }
 
     @Override
@@ -114,7 +114,9 @@ public final class LuaBrain implements NpcBrain {
 
     @Override
     public void forget(int npc) {
-        state.remove(npc);
+        if (!state.isEmpty()) { // most scripts keep nothing: no boxing and hashing per NPC that sleeps
+            state.remove(npc);
+        }
     }
 
     private LuaKinds.Kind kind(int npc) {
@@ -134,7 +136,7 @@ public final class LuaBrain implements NpcBrain {
         try {
             f.call(a, b, c);
         } catch (LuaError e) {
-            LOG.warning("script error in " + k.file + " " + what + " of NPC " + npc + ": " + e.getMessage()
+            LOG.warning("script error in " + k.file + " " + what + " of NPC " + npc + ": " + ScriptErrors.located(e, k.file)
                     + "; that NPC sleeps");
             world.sleep(npc);
         } catch (InstructionBudget.Runaway e) {
@@ -164,8 +166,8 @@ public final class LuaBrain implements NpcBrain {
         return npc;
     }
 
-    private LuaTable api() {
-        LuaTable gp = new LuaTable();
+    /** Fills the API table {@code gp} that every script's environment holds. */
+    private void api(LuaTable gp) {
         gp.rawset("UP", DIR_UP);
         gp.rawset("DOWN", DIR_DOWN);
         gp.rawset("LEFT", DIR_LEFT);
@@ -275,6 +277,5 @@ public final class LuaBrain implements NpcBrain {
                 return NONE;
             }
         });
-        return gp;
     }
 }

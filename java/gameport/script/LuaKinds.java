@@ -3,8 +3,6 @@ package gameport.script;
 import gameport.game.NpcKind;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +16,7 @@ import org.luaj.vm2.LoadState;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.PackageLib;
@@ -47,6 +46,8 @@ public final class LuaKinds {
     /** One kind's compiled script; a reload replaces it whole (fresh runaway count, not faulty). */
     static final class Kind {
         final String file;
+        /** JVM bytecode (it cannot loop) or interpreted with the instruction budget: {@link ScriptCode}. */
+        final boolean compiled;
         /** The text it was compiled from: a reload recompiles only a file whose text differs. */
         final String source;
         final NpcKind stats;
@@ -61,8 +62,9 @@ public final class LuaKinds {
         int runaways;
         boolean faulty;
 
-        Kind(String file, String source, NpcKind stats, LuaTable env) {
+        Kind(String file, String source, NpcKind stats, LuaTable env, boolean compiled) {
             this.file = file;
+            this.compiled = compiled;
             this.source = source;
             this.stats = stats;
             this.env = env;
@@ -82,7 +84,14 @@ public final class LuaKinds {
 
     final InstructionBudget budget = new InstructionBudget();
     final Globals globals = runtime(budget);
-    /** What every script sees beyond its own globals; {@link LuaBrain} puts the API in it. */
+    /** The API table {@code gp}, one for all scripts; {@link LuaBrain} fills it. */
+    final LuaTable api = new LuaTable();
+    /**
+     * What every script sees besides its own globals: {@code gp} and the safe part of Lua's
+     * libraries. Copied into each script's environment rather than reached through an __index
+     * metatable: a global read is then one table lookup, not three (a miss, the metatable, the
+     * sandbox), and scripts read {@code gp} and {@code math} at nearly every line.
+     */
     final LuaTable sandbox = new LuaTable();
     /** By visual; index 0 unused. Set by {@link #load}; a reload replaces elements (game thread). */
     Kind[] kinds;
@@ -105,6 +114,7 @@ public final class LuaKinds {
         for (String name : SAFE_GLOBALS) {
             sandbox.rawset(name, globals.get(name));
         }
+        sandbox.rawset("gp", api);
     }
 
     /** The shared runtime with the sandbox's libraries; the debug library only counts instructions. */
@@ -200,12 +210,12 @@ public final class LuaKinds {
         // debuglib (LuaClosure.globals), and a plain table would leave the script unbudgeted.
         Globals env = new Globals();
         env.debuglib = budget;
-        LuaTable meta = new LuaTable();
-        meta.rawset("__index", sandbox);
-        env.setmetatable(meta);
-        LuaValue chunk;
-        try (Reader reader = new StringReader(source)) {
-            chunk = globals.load(reader, "@" + file, env); // "@": errors read "orc.lua:12: ..."
+        for (Varargs entry = sandbox.next(LuaValue.NIL); !entry.arg1().isnil(); entry = sandbox.next(entry.arg1())) {
+            env.rawset(entry.arg1(), entry.arg(2));
+        }
+        ScriptCode.Loaded code;
+        try {
+            code = ScriptCode.load(globals, file, source, env);
         } catch (LuaError e) {
             throw new ScriptException(e.getMessage());
         } catch (IOException e) {
@@ -213,9 +223,9 @@ public final class LuaKinds {
         }
         try {
             budget.start(LOAD_BUDGET);
-            chunk.call();
+            code.chunk().call();
         } catch (LuaError e) {
-            throw new ScriptException(e.getMessage());
+            throw new ScriptException(ScriptErrors.located(e, file));
         } catch (InstructionBudget.Runaway e) {
             throw new ScriptException(file + ": its top level ran past " + LOAD_BUDGET + " instructions");
         } catch (StackOverflowError e) {
@@ -224,7 +234,7 @@ public final class LuaKinds {
         } finally {
             budget.stop();
         }
-        return new Kind(file, source, stats(file, env.rawget("kind")), env);
+        return new Kind(file, source, stats(file, env.rawget("kind")), env, code.compiled());
     }
 
     private static NpcKind stats(String file, LuaValue kind) throws ScriptException {
@@ -273,6 +283,23 @@ public final class LuaKinds {
     /** The visual of a kind named by its script's file name (e.g. "orc"), or -1. */
     public int visualOf(String name) {
         return visualsByName.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), -1);
+    }
+
+    /**
+     * How the scripts run, for the start-up log: "compiled: slime.lua, orc.lua; interpreted with
+     * the instruction budget (they loop): greeter.lua".
+     */
+    public String modes() {
+        List<String> compiled = new ArrayList<>();
+        List<String> interpreted = new ArrayList<>();
+        for (Kind k : kinds) {
+            if (k != null) {
+                (k.compiled ? compiled : interpreted).add(k.file);
+            }
+        }
+        return "compiled to JVM bytecode: " + (compiled.isEmpty() ? "none" : String.join(", ", compiled))
+                + "; interpreted with the instruction budget (they loop): "
+                + (interpreted.isEmpty() ? "none" : String.join(", ", interpreted));
     }
 
     public String source() {

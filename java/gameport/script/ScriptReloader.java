@@ -125,7 +125,8 @@ public final class ScriptReloader implements KindReload {
         rejected.remove(old.file);
         kinds.kinds[old.stats.visual()] = fresh;
         table.replaceKind(fresh.stats);
-        LOG.info("reloaded " + old.file + " (" + fresh.stats.name() + ")" + changes(old.stats, fresh.stats));
+        LOG.info("reloaded " + old.file + " (" + fresh.stats.name() + ", " + (fresh.compiled ? "compiled" : "interpreted")
+                + ")" + changes(old.stats, fresh.stats));
         return true;
     }
 

@@ -239,7 +239,8 @@ public final class GameServer implements AutoCloseable {
         }
         if (lua != null) {
             LOG.info("NPC kinds from Lua scripts (" + lua.source() + "): " + java.util.Arrays.stream(table)
-                    .filter(java.util.Objects::nonNull).map(NpcKind::name).toList() + "; spawning " + config.npcKinds);
+                    .filter(java.util.Objects::nonNull).map(NpcKind::name).toList() + "; spawning " + config.npcKinds
+                    + "; " + lua.modes());
             return new NpcSetup(table, spawn, world -> new LuaBrain(lua, world),
                     reloads != null ? new ScriptReloader(lua, reloads) : null);
         }

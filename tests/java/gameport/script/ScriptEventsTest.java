@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -389,9 +388,6 @@ class ScriptEventsTest {
     }
 
     /** gp.act_in from an event (the greeter calls it from on_player_moves) schedules the next act too. */
-    @Disabled("bug: gp.act_in outside on_act is dropped: World.actIn only sets nextActOverrideNanos, which npcAct"
-            + " resets before brain.act and reads after it, so from on_wake, on_player_enters, on_player_moves or"
-            + " on_hit the next act still comes one --npc-act-ms later (here ~100 ms instead of 1500)")
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void actInFromAnEventPutsTheNextActThatFarOff(String engine) throws Exception {
@@ -511,10 +507,6 @@ class ScriptEventsTest {
      * compiles chunks as "@file" so that "errors read orc.lua:12: ..."), whether Lua itself or the
      * API raised it.
      */
-    @Disabled("bug: a script error's log record is three lines, '... of NPC 100: @oops.lua:4 attempt to index ?"
-            + " (a number value)\\nstack traceback:\\n\\t[Java]: in ?; that NPC sleeps': LuaJ's traceback (an empty"
-            + " '[Java]: in ?', as the instruction-budget debuglib is installed) and the chunk name's '@' end up in"
-            + " LuaError.getMessage(), which LuaBrain.call logs as is")
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void aScriptErrorIsOneLogLineReadingFileColonLine(String engine) throws Exception {

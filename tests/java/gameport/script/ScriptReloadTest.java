@@ -74,7 +74,7 @@ class ScriptReloadTest {
             assertEquals("v1", sayOnMove(c));
             write("talker.lua", talker("v2"));
             String line = awaitLine(log::lines, "reloaded talker.lua");
-            assertTrue(line.startsWith("INFO") && line.endsWith("reloaded talker.lua (Talker)"), line);
+            assertTrue(line.startsWith("INFO") && line.endsWith("reloaded talker.lua (Talker, compiled)"), line);
             assertEquals("v2", sayOnMove(c));
             assertEquals("v2", sayOnMove(c));
             c.assertOpen();
@@ -102,7 +102,7 @@ class ScriptReloadTest {
             assertEquals("v1", sayOnMove(c));
 
             write("talker.lua", talker("v3"));
-            awaitLine(log::lines, "reloaded talker.lua (Talker)");
+            awaitLine(log::lines, "reloaded talker.lua (Talker, ");
             assertEquals("v3", sayOnMove(c));
             assertEquals(0, log.lines().stream().filter(l -> l.contains("script error")).count(), log.lines().toString());
         }
@@ -125,7 +125,7 @@ class ScriptReloadTest {
             write("spinner.lua", "kind = { name = \"Spinner\", visual = 6, hp = 10 }\n"
                     + "function on_player_enters(npc, player) end\n"
                     + "function on_player_moves(npc, player) gp.say(npc, \"fixed\") end\n");
-            awaitLine(log::lines, "reloaded spinner.lua (Spinner)");
+            awaitLine(log::lines, "reloaded spinner.lua (Spinner, ");
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             // The runaways put their own NPCs to sleep (they wake as sleeping NPCs do); the others
             // stood still while the kind was faulty, and act again now.
@@ -146,7 +146,7 @@ class ScriptReloadTest {
             write("talker.lua", talker("v2").replace("name = \"Talker\"", "name = \"Chatter\"")
                     .replace("hp = 10", "hp = 10, exp = 7, weight = 2"));
             String line = awaitLine(log::lines, "reloaded talker.lua");
-            assertTrue(line.endsWith("reloaded talker.lua (Chatter): name Talker -> Chatter, exp 0 -> 7, weight 1 -> 2 "
+            assertTrue(line.endsWith("reloaded talker.lua (Chatter, compiled): name Talker -> Chatter, exp 0 -> 7, weight 1 -> 2 "
                     + "(the spawns were mixed at the start: it shows after a restart)"), line);
             assertEquals("v2", sayOnMove(c));
             // A player who comes to see it now is sent its new name.
@@ -208,7 +208,7 @@ class ScriptReloadTest {
                 write("talker.lua", talker("v2"));
                 hangUp(p);
                 String line = awaitLine(() -> linesOf(stderr), "reloaded talker.lua");
-                assertTrue(line.endsWith("reloaded talker.lua (Talker)"), line);
+                assertTrue(line.endsWith("reloaded talker.lua (Talker, compiled)"), line);
                 assertEquals("v2", sayOnMove(c));
                 hangUp(p); // nothing changed since: it says so, and goes on
                 awaitLine(() -> linesOf(stderr), "reload: no script changed in " + dir);

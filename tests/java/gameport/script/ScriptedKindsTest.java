@@ -105,6 +105,50 @@ class ScriptedKindsTest {
         }
     }
 
+    /**
+     * A script with no loop runs as JVM bytecode, without an instruction budget: the only way it
+     * can run on is recursion, and recursion overflows the stack, even through pcall (which does
+     * not catch the overflow), so two pcalls per level cannot make it run for 2^depth calls.
+     */
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void aCompiledScriptThatRecursesForeverOverflowsAndCostsOnlyThatNpc(String engine) throws Exception {
+        Files.writeString(dir.resolve("deep.lua"), "kind = { name = \"Deep\", visual = 6, hp = 10 }\n"
+                + "function twice() pcall(twice) pcall(twice) end\n"
+                + "function on_player_enters(npc, player)\n"
+                + "  if npc % 2 == 0 then on_player_enters(npc, player) else twice() end\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "deep", 2)) {
+            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("compiled to JVM bytecode: deep.lua"));
+            TestClient c = f.login("bystander");
+            awaitLine(log, "on_player_enters of NPC " + NPC + " overflowed the stack");
+            awaitLine(log, "on_player_enters of NPC " + (NPC + 1) + " overflowed the stack");
+            for (int i = 0; i < 5; i++) {
+                long t0 = System.nanoTime();
+                c.moveAndAwait(i % 2 == 0 ? DIR_RIGHT : DIR_LEFT);
+                assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "the game thread answers");
+            }
+            c.assertOpen();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void anErrorInAnInterpretedScriptNamesFileAndLineToo(String engine) throws Exception {
+        Files.writeString(dir.resolve("loopy.lua"), "kind = { name = \"Loopy\", visual = 5, hp = 10 }\n"
+                + "function on_player_enters(npc, player)\n"
+                + "  for i = 1, 2 do end\n"
+                + "  return player.name\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "loopy", 1)) {
+            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("(they loop): loopy.lua"));
+            f.login("witness");
+            String line = awaitLine(log, "script error in loopy.lua");
+            assertTrue(line.contains("of NPC " + NPC + ": loopy.lua:4: attempt to index") && !line.contains("\n"),
+                    line);
+        }
+    }
+
     @Test
     void aScriptThatDoesNotCompileStopsTheStartNamingFileAndLine() throws Exception {
         Files.writeString(dir.resolve("bad.lua"), "kind = { name = \"Bad\", visual = 5, hp = 10 }\n"
