@@ -95,8 +95,13 @@ public final class LuaKinds {
     final LuaTable sandbox = new LuaTable();
     /** By visual; index 0 unused. Set by {@link #load}; a reload replaces elements (game thread). */
     Kind[] kinds;
-    /** Whether any kind answers on_player_moves (a move then visits every NPC in the mover's view). */
+    /**
+     * Whether a kind that spawns answers on_player_moves: a move then visits every awake NPC in
+     * the mover's view, which a world without such NPCs should not pay for.
+     */
     boolean wantsMoves;
+    /** The visuals that spawn (--npc-kinds); null until {@link #spawning} (then: all loaded). */
+    private int[] spawning;
     private final Map<String, Integer> visualsByName = new LinkedHashMap<>();
     /** Where the scripts came from, for the log: a folder, or "built-in". */
     final String source;
@@ -187,8 +192,8 @@ public final class LuaKinds {
     /** After {@link #kinds} changed (load, reload): what is derived from the whole set. */
     void kindsChanged() {
         boolean moves = false;
-        for (Kind k : kinds) {
-            moves |= k != null && k.onPlayerMoves != null;
+        for (int v = 1; v < kinds.length; v++) {
+            moves |= kinds[v] != null && kinds[v].onPlayerMoves != null && spawns(v);
         }
         wantsMoves = moves;
     }
@@ -283,6 +288,24 @@ public final class LuaKinds {
     /** The visual of a kind named by its script's file name (e.g. "orc"), or -1. */
     public int visualOf(String name) {
         return visualsByName.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), -1);
+    }
+
+    /** Only these visuals have NPCs (the world spawns nothing else, and a reload adds no kind). */
+    public void spawning(int[] visuals) {
+        spawning = visuals.clone();
+        kindsChanged();
+    }
+
+    private boolean spawns(int visual) {
+        if (spawning == null) {
+            return true;
+        }
+        for (int v : spawning) {
+            if (v == visual) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

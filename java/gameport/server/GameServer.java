@@ -238,6 +238,7 @@ public final class GameServer implements AutoCloseable {
             }
         }
         if (lua != null) {
+            lua.spawning(spawn);
             LOG.info("NPC kinds from Lua scripts (" + lua.source() + "): " + java.util.Arrays.stream(table)
                     .filter(java.util.Objects::nonNull).map(NpcKind::name).toList() + "; spawning " + config.npcKinds
                     + "; " + lua.modes());
