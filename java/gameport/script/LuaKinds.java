@@ -33,9 +33,9 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * weight, chase_range, respawn_ms) and defines the callbacks it wants: {@code on_wake(npc)},
  * {@code on_act(npc)}, {@code on_player_enters(npc, player)}, {@code on_player_moves(npc, player)},
  * {@code on_hit(npc, player, damage)}, {@code on_death(npc, killer)}. Each script runs in an
- * environment of its own whose missing names fall through to a sandbox: the API table {@code gp}
- * ({@link LuaBrain}) and Lua's base, string, table, math and bit32 libraries; no io, os, debug,
- * luajava or file loading.
+ * environment of its own holding a copy of the sandbox: the API table {@code gp} ({@link LuaBrain}),
+ * {@code require} for the shared modules of lib/ ({@link ScriptModules}) and Lua's base, string,
+ * table, math and bit32 libraries; no io, os, debug, luajava or file loading.
  */
 public final class LuaKinds {
     /** The jar's default kinds: today's slime, orc and troll, and the course's greeting exercise. */
@@ -107,8 +107,13 @@ public final class LuaKinds {
     final String source;
     /** The scripts' folder, or null for the jar's (which never change). */
     final Path dir;
+    /** {@code require}: the modules of lib/ the kinds share. */
+    final ScriptModules modules;
 
-    /** What scripts may use of Lua's own globals: no loading of code or files, no io, os or debug. */
+    /**
+     * What scripts may use of Lua's own globals: no loading of code or files, no io, os or debug
+     * ({@code require} is {@link ScriptModules}, which loads only lib/NAME.lua).
+     */
     private static final List<String> SAFE_GLOBALS = List.of("assert", "error", "ipairs", "next", "pairs", "pcall",
             "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
             "tostring", "type", "unpack", "xpcall", "_VERSION", "math", "string", "table", "bit32");
@@ -120,6 +125,17 @@ public final class LuaKinds {
             sandbox.rawset(name, globals.get(name));
         }
         sandbox.rawset("gp", api);
+        modules = new ScriptModules(this, dir == null ? LuaKinds::builtInModule : name -> {
+            Path f = dir.resolve("lib").resolve(name + ".lua");
+            return Files.isRegularFile(f) ? Files.readString(f, StandardCharsets.UTF_8) : null;
+        });
+        sandbox.rawset("require", modules);
+    }
+
+    private static String builtInModule(String name) throws IOException {
+        try (InputStream in = LuaKinds.class.getResourceAsStream("/scripts/lib/" + name + ".lua")) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** The shared runtime with the sandbox's libraries; the debug library only counts instructions. */
@@ -209,8 +225,8 @@ public final class LuaKinds {
         }
     }
 
-    /** Compiles and runs one script's top level in its own environment, then reads its kind table. */
-    Kind compile(String file, String source) throws ScriptException {
+    /** A fresh environment for one script or module: its own globals, the sandbox copied in. */
+    Globals environment() {
         // A Globals, not a plain table: LuaJ's closures count instructions through their env's
         // debuglib (LuaClosure.globals), and a plain table would leave the script unbudgeted.
         Globals env = new Globals();
@@ -218,6 +234,12 @@ public final class LuaKinds {
         for (Varargs entry = sandbox.next(LuaValue.NIL); !entry.arg1().isnil(); entry = sandbox.next(entry.arg1())) {
             env.rawset(entry.arg1(), entry.arg(2));
         }
+        return env;
+    }
+
+    /** Compiles and runs one script's top level in its own environment, then reads its kind table. */
+    Kind compile(String file, String source) throws ScriptException {
+        Globals env = environment();
         ScriptCode.Loaded code;
         try {
             code = ScriptCode.load(globals, file, source, env);

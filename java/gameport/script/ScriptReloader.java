@@ -5,6 +5,8 @@ import gameport.game.KindTable;
 import gameport.game.NpcKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -31,6 +33,8 @@ import java.util.logging.Logger;
  *   <li>Its {@code kind.visual} changed, it is new, or it is gone: NPCs were made of the kinds at
  *       the start, so these take a restart; a warning says so and everything stays as it is.</li>
  * </ul>
+ * When a module of lib/ ({@link ScriptModules}) changed, every kind compiles again, whatever its
+ * own text: each holds what it required.
  */
 public final class ScriptReloader implements KindReload {
     private static final Logger LOG = Logger.getLogger("gameport.script");
@@ -41,6 +45,8 @@ public final class ScriptReloader implements KindReload {
     private final Map<String, String> rejected = new HashMap<>();
     /** Kinds' files reported gone, so that each is reported once. */
     private final Set<String> gone = new HashSet<>();
+    /** lib/*.lua as the kinds were last compiled against (a change there recompiles every kind). */
+    private Map<String, String> libs = Map.of();
 
     /** Made on the starting thread; used on the game thread only (Thread.start orders the two). */
     public ScriptReloader(LuaKinds kinds, ReloadRequest request) {
@@ -49,6 +55,7 @@ public final class ScriptReloader implements KindReload {
         }
         this.kinds = kinds;
         this.request = request;
+        this.libs = libs();
     }
 
     @Override
@@ -68,11 +75,19 @@ public final class ScriptReloader implements KindReload {
             LOG.warning("reload: cannot read " + kinds.dir + " (" + e + "); every kind keeps its script");
             return;
         }
+        Map<String, String> libsNow = libs();
+        boolean libsChanged = !libsNow.equals(libs);
+        if (libsChanged) {
+            // The kinds hold what they required: all of them compile again, against the new modules.
+            LOG.info("reload: " + kinds.dir.resolve("lib") + " changed; every kind is compiled again");
+            libs = libsNow;
+            kinds.modules.forget();
+        }
         rejected.keySet().retainAll(now.keySet());
-        int said = 0;
+        int said = libsChanged ? 1 : 0;
         for (int v = 1; v < kinds.kinds.length; v++) {
             LuaKinds.Kind old = kinds.kinds[v];
-            if (old != null && reload(old, now.get(old.file), table)) {
+            if (old != null && reload(old, now.get(old.file), table, libsChanged)) {
                 said++;
             }
         }
@@ -89,8 +104,25 @@ public final class ScriptReloader implements KindReload {
         }
     }
 
-    /** One kind's file at its text now (null: gone); returns whether it logged anything. */
-    private boolean reload(LuaKinds.Kind old, String text, KindTable table) {
+    /** The modules' files (lib/*.lua) with their text; none if lib/ cannot be read (a warning says so). */
+    private Map<String, String> libs() {
+        Path lib = kinds.dir.resolve("lib");
+        if (!Files.isDirectory(lib)) {
+            return Map.of();
+        }
+        try {
+            return LuaKinds.read(lib);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warning("reload: cannot read " + lib + " (" + e + "); the modules stay as they are");
+            return libs;
+        }
+    }
+
+    /**
+     * One kind's file at its text now (null: gone); {@code force}: compile it even if its text is
+     * the same (a module it may require changed). Returns whether it logged anything.
+     */
+    private boolean reload(LuaKinds.Kind old, String text, KindTable table, boolean force) {
         if (text == null) {
             if (gone.add(old.file)) {
                 LOG.warning("reload: " + old.file + " is gone; kind " + old.stats.name()
@@ -100,11 +132,11 @@ public final class ScriptReloader implements KindReload {
             return false;
         }
         gone.remove(old.file);
-        if (text.equals(old.source)) {
+        if (!force && text.equals(old.source)) {
             rejected.remove(old.file); // changed back to what runs
             return false;
         }
-        if (text.equals(rejected.get(old.file))) {
+        if (!force && text.equals(rejected.get(old.file))) {
             return false;
         }
         LuaKinds.Kind fresh;

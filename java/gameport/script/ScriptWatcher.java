@@ -5,6 +5,7 @@ import static java.nio.file.StandardWatchEventKinds.*;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
@@ -14,7 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * {@code --scripts-watch}: asks for a reload ({@link ReloadRequest}) when a {@code .lua} file of
- * the scripts' folder is written, created, renamed or deleted. It runs on a daemon thread of its
+ * the scripts' folder or of its lib/ (if it has one at the start) is written, created, renamed or
+ * deleted. It runs on a daemon thread of its
  * own, "gameport-scripts-watch", and touches nothing but the request: the reload is the game
  * thread's ({@link ScriptReloader}).
  *
@@ -40,6 +42,10 @@ public final class ScriptWatcher implements AutoCloseable {
         this.service = FileSystems.getDefault().newWatchService();
         try {
             dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+            Path lib = dir.resolve("lib"); // the shared modules (ScriptModules), if there are any now
+            if (Files.isDirectory(lib)) {
+                lib.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+            }
         } catch (IOException | RuntimeException e) {
             service.close();
             throw e;

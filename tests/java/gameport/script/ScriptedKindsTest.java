@@ -174,7 +174,7 @@ class ScriptedKindsTest {
     @Test
     void scriptsCannotReachFilesOrTheHost() throws Exception {
         Files.writeString(dir.resolve("snoop.lua"), "kind = { name = \"Snoop\", visual = 5, hp = 10 }\n"
-                + "assert(io == nil and os == nil and debug == nil and luajava == nil and require == nil\n"
+                + "assert(io == nil and os == nil and debug == nil and luajava == nil and package == nil\n"
                 + "       and load == nil and dofile == nil and loadfile == nil, 'a library leaked into the sandbox')\n");
         GameServer.start(ServerFixture.config("java").scripts(dir.toString()).npcKinds("snoop").npcs(1)).close();
     }

@@ -1,0 +1,139 @@
+package gameport.script;
+
+import static gameport.protocol.Protocol.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import gameport.server.GameServer;
+import gameport.testing.LogCapture;
+import gameport.testing.ServerFixture;
+import gameport.testing.TestClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * require("name"): code kinds share, in lib/NAME.lua beside them. Real servers and clients: two
+ * kinds use one module, a reload of the module reaches both, and a module that is missing, badly
+ * named or broken stops the start with the reason.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ScriptModulesTest {
+    static final int MAX_USERS = 100;
+    static final int NPC = MAX_USERS; // the first NPC's id
+    static final int NPCS = 6;
+    /** An NPC id of kind Left (visual 5) and of kind Right (visual 6). */
+    private final int[] ids = new int[2];
+
+    @TempDir
+    Path dir;
+
+    private void write(String file, String text) throws IOException {
+        Path f = dir.resolve(file);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, text);
+    }
+
+    /** A kind whose NPCs answer a player's move with what module {@code words} makes of their name. */
+    private void kinds() throws IOException {
+        for (String[] k : new String[][] {{"left.lua", "Left", "5"}, {"right.lua", "Right", "6"}}) {
+            write(k[0], "local words = require(\"words\")\n"
+                    + "kind = { name = \"" + k[1] + "\", visual = " + k[2] + ", hp = 10 }\n"
+                    + "function on_player_moves(npc, player)\n"
+                    + "  gp.say(npc, words.greet(\"" + k[1] + "\"))\n"
+                    + "end\n");
+        }
+    }
+
+    private static String words(String greeting) {
+        return "local M = {}\n"
+                + "function M.greet(who) return \"" + greeting + " from \" .. who end\n"
+                + "return M\n";
+    }
+
+    @ParameterizedTest
+    @MethodSource("gameport.testing.Engines#all")
+    void twoKindsShareAModuleAndAReloadOfItReachesBoth(String engine) throws Exception {
+        kinds();
+        write("lib/words.lua", words("hello"));
+        try (LogCapture log = new LogCapture();
+             ServerFixture f = ServerFixture.start(ServerFixture.config(engine).width(12).height(1).viewRange(20)
+                     .maxUsers(MAX_USERS).npcs(NPCS).npcKinds("left,right").npcActMs(100).scripts(dir.toString())
+                     .scriptsWatch(true))) {
+            TestClient c = f.login("visitor");
+            for (int i = 0; i < NPCS; i++) { // the spawns mix the two kinds: find one NPC of each
+                int id = NPC + i;
+                ids[c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == id).visual() - 5] = id;
+            }
+            assertTrue(ids[0] > 0 && ids[1] > 0, "this seed spawns both kinds");
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            assertEquals("hello from Left", saidBy(c, 5));
+            assertEquals("hello from Right", saidBy(c, 6));
+
+            write("lib/words.lua", words("good day"));
+            awaitLine(log, "every kind is compiled again");
+            awaitLine(log, "reloaded left.lua (Left, compiled)");
+            awaitLine(log, "reloaded right.lua (Right, compiled)");
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            assertEquals("good day from Left", saidBy(c, 5));
+            assertEquals("good day from Right", saidBy(c, 6));
+
+            write("lib/words.lua", "local M = {\n"); // does not compile: both kinds keep the module they have
+            awaitLine(log, "reload: left.lua");
+            String line = awaitLine(log, "reload: right.lua");
+            assertTrue(line.contains("lib/words.lua:") && line.endsWith("keeping the previous right.lua"), line);
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            assertEquals("good day from Left", saidBy(c, 5));
+            c.assertOpen();
+        }
+    }
+
+    /** The next SC_CHAT from the NPC found of this visual. */
+    private String saidBy(TestClient c, int visual) {
+        int id = ids[visual - 5];
+        return c.awaitPacket(SC_CHAT, p -> p.id() == id).textString();
+    }
+
+    @Test
+    void aMissingBadlyNamedOrBrokenModuleStopsTheStartWithTheReason() throws Exception {
+        write("user.lua", "local m = require(\"nowhere\")\nkind = { name = \"User\", visual = 5, hp = 10 }\n");
+        ScriptException e = assertThrows(ScriptException.class, this::start);
+        assertTrue(e.getMessage().startsWith("user.lua:1:") && e.getMessage().contains("there is no lib/nowhere.lua"),
+                e.getMessage());
+
+        write("user.lua", "local m = require(\"../user\")\nkind = { name = \"User\", visual = 5, hp = 10 }\n");
+        e = assertThrows(ScriptException.class, this::start);
+        assertTrue(e.getMessage().contains("'../user' is not a module name"), e.getMessage());
+
+        write("lib/broken.lua", "local M = {}\nfunction M.f( return M\n");
+        write("user.lua", "local m = require(\"broken\")\nkind = { name = \"User\", visual = 5, hp = 10 }\n");
+        e = assertThrows(ScriptException.class, this::start);
+        assertTrue(e.getMessage().contains("lib/broken.lua:2"), e.getMessage());
+
+        write("lib/loop.lua", "return require(\"loop\")\n");
+        write("user.lua", "local m = require(\"loop\")\nkind = { name = \"User\", visual = 5, hp = 10 }\n");
+        e = assertThrows(ScriptException.class, this::start);
+        assertTrue(e.getMessage().contains("lib/loop.lua requires itself"), e.getMessage());
+    }
+
+    private void start() throws Exception {
+        GameServer.start(ServerFixture.config("java").scripts(dir.toString()).npcKinds("user").npcs(1)).close();
+    }
+
+    private static String awaitLine(LogCapture log, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (String l : log.lines()) {
+                if (l.contains(text)) {
+                    return l;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no log line containing '" + text + "' in " + log.lines());
+    }
+}
