@@ -29,10 +29,12 @@ import org.luaj.vm2.lib.VarArgFunction;
  * {@code log(text)}; {@code UP}, {@code DOWN}, {@code LEFT}, {@code RIGHT}. A script acts only for
  * the NPC whose callback runs: any other id is an error.
  *
- * <p>Safety: each callback runs with an instruction budget ({@link InstructionBudget}). A script
- * error is logged with its file, line and NPC id and that NPC goes to sleep; a callback past its
- * budget is abandoned and logged the same way, and after {@link #MAX_RUNAWAYS} such a kind is
- * faulty: its NPCs run no more script (they stand still) until the scripts are reloaded.
+ * <p>Safety: an interpreted callback runs with an instruction budget ({@link InstructionBudget});
+ * a compiled one cannot loop ({@link ScriptCode}). A script error is logged with its file, line
+ * and NPC id and that NPC goes to sleep; a callback past its budget, one that overflows the stack
+ * and one that runs out of memory are abandoned and logged the same way, and after
+ * {@link #MAX_RUNAWAYS} such callbacks a kind is faulty: its NPCs run no more script (they stand
+ * still) until the scripts are reloaded.
  *
  * <p>A reload ({@link ScriptReloader}) swaps a kind's compiled script between two rounds; each
  * call looks its kind up afresh, so the next event runs the new version. What NPCs keep with
@@ -135,26 +137,37 @@ public final class LuaBrain implements NpcBrain {
         kinds.budget.start(CALLBACK_BUDGET);
         try {
             f.call(a, b, c);
-        } catch (LuaError e) {
+        } catch (RuntimeException e) { // LuaError, or a Java exception that compiled code let through
             LOG.warning("script error in " + k.file + " " + what + " of NPC " + npc + ": " + ScriptErrors.located(e, k.file)
                     + "; that NPC sleeps");
             world.sleep(npc);
         } catch (InstructionBudget.Runaway e) {
-            k.runaways++;
-            LOG.warning("script " + k.file + " " + what + " of NPC " + npc + " ran past " + CALLBACK_BUDGET
-                    + " instructions and was abandoned (" + k.runaways + " of " + MAX_RUNAWAYS + "); that NPC sleeps");
-            world.sleep(npc);
-            if (k.runaways >= MAX_RUNAWAYS) {
-                k.faulty = true;
-                LOG.warning("kind " + k.stats.name() + " (" + k.file + ") is faulty after " + MAX_RUNAWAYS
-                        + " runaway callbacks: its NPCs run no script until the scripts are reloaded");
-            }
+            abandoned(k, npc, what, "ran past " + CALLBACK_BUDGET + " instructions");
         } catch (StackOverflowError e) {
-            LOG.warning("script " + k.file + " " + what + " of NPC " + npc + " overflowed the stack; that NPC sleeps");
-            world.sleep(npc);
+            abandoned(k, npc, what, "overflowed the stack (a recursion without end?)");
+        } catch (OutOfMemoryError e) {
+            // A script can ask for more memory than there is in one step (s = s .. s, string.rep):
+            // that allocation failed, so nothing was taken, and what the callback built is garbage.
+            abandoned(k, npc, what, "ran out of memory");
         } finally {
             kinds.budget.stop();
             current = -1;
+        }
+    }
+
+    /**
+     * A callback that would not end (instructions, recursion) or that asked for all the memory:
+     * abandoned; its NPC sleeps, and after {@link #MAX_RUNAWAYS} such callbacks its kind is faulty.
+     */
+    private void abandoned(LuaKinds.Kind k, int npc, String what, String why) {
+        k.runaways++;
+        LOG.warning("script " + k.file + " " + what + " of NPC " + npc + " " + why + " and was abandoned ("
+                + k.runaways + " of " + MAX_RUNAWAYS + "); that NPC sleeps");
+        world.sleep(npc);
+        if (k.runaways >= MAX_RUNAWAYS) {
+            k.faulty = true;
+            LOG.warning("kind " + k.stats.name() + " (" + k.file + ") is faulty after " + MAX_RUNAWAYS
+                    + " abandoned callbacks: its NPCs run no script until the scripts are reloaded");
         }
     }
 

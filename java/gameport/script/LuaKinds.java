@@ -251,13 +251,15 @@ public final class LuaKinds {
         try {
             budget.start(LOAD_BUDGET);
             code.chunk().call();
-        } catch (LuaError e) {
+        } catch (RuntimeException e) { // LuaError, or a Java exception that compiled code let through
             throw new ScriptException(ScriptErrors.located(e, file));
         } catch (InstructionBudget.Runaway e) {
             throw new ScriptException(file + ": its top level ran past " + LOAD_BUDGET + " instructions");
         } catch (StackOverflowError e) {
             // At a reload this runs on the game thread: a script's recursion must not end it.
             throw new ScriptException(file + ": its top level overflowed the stack");
+        } catch (OutOfMemoryError e) {
+            throw new ScriptException(file + ": its top level ran out of memory");
         } finally {
             budget.stop();
         }

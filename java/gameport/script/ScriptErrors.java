@@ -19,12 +19,15 @@ final class ScriptErrors {
     }
 
     /**
-     * The error's message with the script's file and line. Interpreted code names them in the
+     * The error's message with the script's file and line (a LuaError, or any exception that a
+     * script's code let through). Interpreted code names them in the
      * message; bytecode compiled by LuaJC ({@link ScriptCode}) does not, but its frames carry the
      * script's file and line numbers, so the innermost frame of that file gives them.
      */
-    static String located(LuaError e, String file) {
-        String message = firstLine(e.getMessage());
+    static String located(RuntimeException e, String file) {
+        // LuaError says what went wrong in Lua's words; any other exception (compiled code lets
+        // Java's through, e.g. a string too long for an array) says which exception it was.
+        String message = firstLine(e instanceof LuaError ? e.getMessage() : e.toString());
         Matcher m = INTERPRETED.matcher(message);
         if (m.matches() && m.group(1).equals(file)) {
             return file + ":" + m.group(2) + ": " + m.group(3);

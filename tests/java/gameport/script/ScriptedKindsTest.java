@@ -132,6 +132,22 @@ class ScriptedKindsTest {
         }
     }
 
+    /** A callback that asks for more memory than there is: abandoned like a runaway, the world goes on. */
+    @Test
+    void aScriptThatAsksForAllTheMemoryIsAbandoned() throws Exception {
+        Files.writeString(dir.resolve("hog.lua"), "kind = { name = \"Hog\", visual = 6, hp = 10 }\n"
+                + "function on_player_enters(npc, player)\n"
+                + "  local s = string.rep(\"x\", 2147483647)\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip("java", dir.toString(), "hog", 3)) {
+            TestClient c = f.login("bystander");
+            awaitLine(log, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
+            assertEquals(LuaBrain.MAX_RUNAWAYS, log.lines().stream().filter(l -> l.contains("ran out of memory")).count());
+            c.moveAndAwait(DIR_RIGHT);
+            c.assertOpen();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void anErrorInAnInterpretedScriptNamesFileAndLineToo(String engine) throws Exception {
