@@ -133,8 +133,15 @@ public final class LuaBrain implements NpcBrain {
         if (k.faulty) {
             return;
         }
+        // A callback can cause another: an NPC's step brings a player into another NPC's view
+        // (on_player_enters), a hit kills a player whose respawn wakes NPCs. The inner one runs on
+        // what the outer one has left, one level deeper, and the outer one then acts for its own
+        // NPC again: nesting neither refills the budget nor loses whose callback runs.
+        int outer = current;
         current = npc;
-        kinds.budget.start(CALLBACK_BUDGET);
+        if (outer == -1) {
+            kinds.budget.start(CALLBACK_BUDGET);
+        }
         try {
             f.call(a, b, c);
         } catch (RuntimeException e) { // LuaError, or a Java exception that compiled code let through
@@ -150,8 +157,10 @@ public final class LuaBrain implements NpcBrain {
             // that allocation failed, so nothing was taken, and what the callback built is garbage.
             abandoned(k, npc, what, "ran out of memory");
         } finally {
-            kinds.budget.stop();
-            current = -1;
+            if (outer == -1) {
+                kinds.budget.stop();
+            }
+            current = outer;
         }
     }
 
