@@ -165,6 +165,30 @@ class ScriptedKindsTest {
         }
     }
 
+    /**
+     * A kind's visual may be up to 255: NPCs keep it in a byte, read unsigned (a signed read made
+     * 200 a negative index). The wire's visual is an i32, so clients get 200; stats, name, the
+     * hit callback and the kill all find the kind.
+     */
+    @Test
+    void aKindWithAVisualAbove127IsAKindLikeAnyOther() throws Exception {
+        Files.writeString(dir.resolve("big.lua"), "kind = { name = \"Big\", visual = 200, hp = 20, exp = 7 }\n"
+                + "function on_hit(npc, player, damage) gp.say(npc, \"ouch \" .. damage) end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip("java", dir.toString(), "big", 1)) {
+            TestClient c = f.login("hunter");
+            Packet big = c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC);
+            assertEquals(200, big.visual());
+            assertEquals("Big " + NPC, big.nameString());
+            c.walkToX(big.x() > 0 ? big.x() - 1 : big.x() + 1);
+            c.attack();
+            assertEquals("ouch 10", c.awaitPacket(SC_CHAT, p -> p.id() == NPC).textString());
+            c.attack(); // 20 hp: the second hit kills
+            c.awaitPacket(SC_REMOVE_OBJECT, p -> p.id() == NPC);
+            assertEquals(7, c.awaitPacket(SC_STAT_CHANGE, p -> p.exp() != 0).exp());
+            assertEquals(0, log.lines().stream().filter(l -> l.contains("Exception")).count(), log.lines().toString());
+        }
+    }
+
     @Test
     void aScriptThatDoesNotCompileStopsTheStartNamingFileAndLine() throws Exception {
         Files.writeString(dir.resolve("bad.lua"), "kind = { name = \"Bad\", visual = 5, hp = 10 }\n"
