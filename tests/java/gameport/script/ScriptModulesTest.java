@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * require("name"): code kinds share, in lib/NAME.lua beside them. Real servers and clients: two
@@ -83,12 +84,40 @@ class ScriptModulesTest {
             assertEquals("good day from Right", saidBy(c, 6));
 
             write("lib/words.lua", "local M = {\n"); // does not compile: both kinds keep the module they have
-            awaitLine(log, "reload: left.lua");
-            String line = awaitLine(log, "reload: right.lua");
-            assertTrue(line.contains("lib/words.lua:") && line.endsWith("keeping the previous right.lua"), line);
+            // The error is the module's, with its file and line; each kind says it keeps its version.
+            String line = awaitLine(log, "keeping the previous left.lua");
+            assertTrue(line.contains("reload: lib/words.lua:2: "), line); // the end of the file
+            line = awaitLine(log, "keeping the previous right.lua");
+            assertTrue(line.contains("reload: lib/words.lua:2: "), line); // the end of the file
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             assertEquals("good day from Left", saidBy(c, 5));
             c.assertOpen();
+        }
+    }
+
+    /**
+     * An error inside a module is reported at the module's file and line, not at the line of the
+     * kind that called it; a module compiled to bytecode and one interpreted alike.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "local function spin() for i = 1, 2 do end end\n"})
+    void anErrorInsideAModuleNamesTheModulesFileAndLine(String loop) throws Exception {
+        write("lib/boom.lua", "local M = {}\n"
+                + "function M.f(t)\n"
+                + "  return t.field\n" // line 3
+                + "end\n" + loop
+                + "return M\n");
+        write("user.lua", "local boom = require(\"boom\")\n"
+                + "kind = { name = \"User\", visual = 5, hp = 10 }\n"
+                + "function on_player_enters(npc, player)\n"
+                + "  boom.f(1)\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = ServerFixture.start(ServerFixture.config("java")
+                .width(12).height(1).viewRange(20).maxUsers(MAX_USERS).npcs(1).npcKinds("user").scripts(dir.toString()))) {
+            f.login("witness");
+            String line = awaitLine(log, "script error in user.lua");
+            assertTrue(line.endsWith("script error in user.lua on_player_enters of NPC " + NPC
+                    + ": lib/boom.lua:3: attempt to index ? (a number value); that NPC sleeps"), line);
         }
     }
 
