@@ -10,6 +10,7 @@ import gameport.testing.TestClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +119,71 @@ class ScriptModulesTest {
             String line = awaitLine(log, "script error in user.lua");
             assertTrue(line.endsWith("script error in user.lua on_player_enters of NPC " + NPC
                     + ": lib/boom.lua:3: attempt to index ? (a number value); that NPC sleeps"), line);
+        }
+    }
+
+    /**
+     * --scripts-watch and lib/: a lib/ made after the start is watched from then on; one that is
+     * deleted just stops being watched (the kinds' files still are), and one made again is
+     * watched again. Stopping the server says nothing about the folder.
+     */
+    @Test
+    void aLibMadeAfterTheStartIsWatchedAndADeletedOneStopsBeingWatched() throws Exception {
+        write("user.lua", user("\"no words\""));
+        try (LogCapture log = new LogCapture()) {
+            try (ServerFixture f = ServerFixture.start(ServerFixture.config("java").width(12).height(1).viewRange(20)
+                    .maxUsers(MAX_USERS).npcs(1).npcKinds("user").npcActMs(100).scripts(dir.toString())
+                    .scriptsWatch(true))) {
+                TestClient c = f.login("visitor");
+                c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC);
+                awaitSaid(c, "no words");
+
+                write("lib/words.lua", words("hello")); // makes lib/
+                write("user.lua", "local words = require(\"words\")\n" + user("words.greet(\"User\")"));
+                awaitSaid(c, "hello from User");
+                write("lib/words.lua", words("good day")); // only lib/ changes: it is watched
+                awaitSaid(c, "good day from User");
+
+                Files.delete(dir.resolve("lib/words.lua"));
+                Files.delete(dir.resolve("lib"));
+                awaitLine(log, "keeping the previous user.lua"); // its module is gone
+                assertEquals("good day from User", sayOnMove(c));
+                write("user.lua", user("\"v3\"")); // the folder is still watched
+                awaitSaid(c, "v3");
+
+                write("lib/words.lua", words("again"));
+                write("user.lua", "local words = require(\"words\")\n" + user("words.greet(\"User\")"));
+                awaitSaid(c, "again from User");
+                write("lib/words.lua", words("once more")); // the new lib/ is watched
+                awaitSaid(c, "once more from User");
+                c.assertOpen();
+            }
+            assertEquals(List.of(), log.lines().stream().filter(l -> l.contains("--scripts-watch")
+                    && l.startsWith("WARNING")).toList());
+        }
+    }
+
+    /** A kind whose NPC says {@code expression} when a player who sees it moves. */
+    private static String user(String expression) {
+        return "kind = { name = \"User\", visual = 5, hp = 10 }\n"
+                + "function on_player_moves(npc, player) gp.say(npc, " + expression + ") end\n";
+    }
+
+    /** One step, and what the first NPC said about it. */
+    private static String sayOnMove(TestClient c) {
+        c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+        return c.awaitPacket(SC_CHAT, p -> p.id() == NPC).textString();
+    }
+
+    /** Steps until the first NPC answers a step with {@code text} (a reload comes between two rounds). */
+    private static void awaitSaid(TestClient c, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String said;
+        while (!(said = sayOnMove(c)).equals(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the NPC still says '" + said + "', not '" + text + "'");
+            }
+            Thread.sleep(50);
         }
     }
 
