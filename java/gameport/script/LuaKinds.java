@@ -247,6 +247,10 @@ public final class LuaKinds {
             throw new ScriptException(e.getMessage());
         } catch (IOException e) {
             throw new ScriptException(file + ": " + e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            // LuaJC's own failures, e.g. BCEL's ClassFormatException for a function too long for
+            // one JVM method (64 KiB of bytecode: some thousands of straight lines).
+            throw new ScriptException(file + ": LuaJC could not turn it into JVM bytecode (" + e + ")");
         }
         try {
             budget.start(LOAD_BUDGET);
@@ -266,11 +270,16 @@ public final class LuaKinds {
         return new Kind(file, source, stats(file, env.rawget("kind")), env, code.compiled());
     }
 
+    /**
+     * The kind table's fields, read raw: a metamethod of it would run outside the budget (the
+     * top level's has ended), so none runs.
+     */
     private static NpcKind stats(String file, LuaValue kind) throws ScriptException {
         if (!kind.istable()) {
             throw new ScriptException(file + ": no kind table (kind = { name = ..., visual = ..., hp = ... })");
         }
-        String name = kind.get("name").isstring() ? kind.get("name").tojstring() : null;
+        LuaValue nameValue = kind.rawget("name");
+        String name = nameValue.isstring() ? nameValue.tojstring() : null;
         if (name == null || name.isEmpty()) {
             throw new ScriptException(file + ": kind.name must be a non-empty string");
         }
@@ -283,7 +292,7 @@ public final class LuaKinds {
     /** An integer field of the kind table, or its default (-1: required), within [min, max]. */
     private static int field(String file, LuaValue kind, String name, int absent, int min, int max)
             throws ScriptException {
-        LuaValue v = kind.get(name);
+        LuaValue v = kind.rawget(name);
         if (v.isnil()) {
             if (absent < 0) {
                 throw new ScriptException(file + ": kind." + name + " is required");

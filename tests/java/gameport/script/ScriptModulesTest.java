@@ -67,11 +67,7 @@ class ScriptModulesTest {
                      .maxUsers(MAX_USERS).npcs(NPCS).npcKinds("left,right").npcActMs(100).scripts(dir.toString())
                      .scriptsWatch(true))) {
             TestClient c = f.login("visitor");
-            for (int i = 0; i < NPCS; i++) { // the spawns mix the two kinds: find one NPC of each
-                int id = NPC + i;
-                ids[c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == id).visual() - 5] = id;
-            }
-            assertTrue(ids[0] > 0 && ids[1] > 0, "this seed spawns both kinds");
+            findBothKinds(c); // the spawns mix the two kinds
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             assertEquals("hello from Left", saidBy(c, 5));
             assertEquals("hello from Right", saidBy(c, 6));
@@ -119,6 +115,50 @@ class ScriptModulesTest {
             String line = awaitLine(log, "script error in user.lua");
             assertTrue(line.endsWith("script error in user.lua on_player_enters of NPC " + NPC
                     + ": lib/boom.lua:3: attempt to index ? (a number value); that NPC sleeps"), line);
+        }
+    }
+
+    /**
+     * A reload where one kind's new text is more than LuaJC can compile (a function past the 64
+     * KiB of one JVM method) while lib/ changed too: that kind keeps its version, with the module
+     * it had; the kinds after it still compile against the new module, and what derives from the
+     * whole set follows (a kind that now answers moves gets them).
+     */
+    @Test
+    void aKindLuaJcCannotCompileKeepsItsVersionAndTheOthersStillReload() throws Exception {
+        write("left.lua", "local words = require(\"words\")\n"
+                + "kind = { name = \"Left\", visual = 5, hp = 10 }\n"
+                + "function on_act(npc) gp.say(npc, words.greet(\"Left\")) end\n");
+        write("right.lua", "local words = require(\"words\")\n"
+                + "kind = { name = \"Right\", visual = 6, hp = 10 }\n");
+        write("lib/words.lua", words("hello"));
+        try (LogCapture log = new LogCapture();
+             ServerFixture f = ServerFixture.start(ServerFixture.config("java").width(12).height(1).viewRange(20)
+                     .maxUsers(MAX_USERS).npcs(NPCS).npcKinds("left,right").npcActMs(100).scripts(dir.toString()))) {
+            TestClient c = f.login("visitor");
+            findBothKinds(c);
+            assertEquals("hello from Left", saidBy(c, 5));
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            c.expectNoPacket(SC_CHAT, p -> p.id() == ids[1], java.time.Duration.ofMillis(300)); // Right is silent
+
+            StringBuilder huge = new StringBuilder("local words = require(\"words\")\n"
+                    + "kind = { name = \"Left\", visual = 5, hp = 10 }\nlocal a = 0\n");
+            huge.append("a = a + 1\n".repeat(10_000));
+            write("left.lua", huge.toString());
+            write("right.lua", "local words = require(\"words\")\n"
+                    + "kind = { name = \"Right\", visual = 6, hp = 10 }\n"
+                    + "function on_player_moves(npc, player) gp.say(npc, words.greet(\"Right\")) end\n");
+            write("lib/words.lua", words("good day"));
+            f.server.reloadScripts("test");
+            String line = awaitLine(log, "reload: left.lua");
+            assertTrue(line.startsWith("WARNING") && line.contains("LuaJC could not turn it into JVM bytecode")
+                    && line.endsWith("keeping the previous left.lua"), line);
+            awaitLine(log, "reloaded right.lua (Right, compiled)");
+            c.clearBacklog();
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            assertEquals("good day from Right", saidBy(c, 6));
+            assertEquals("hello from Left", saidBy(c, 5), "Left runs its previous version, with its module");
+            c.assertOpen();
         }
     }
 
@@ -185,6 +225,15 @@ class ScriptModulesTest {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Finds an NPC of kind Left (visual 5) and one of kind Right (visual 6) among the spawns. */
+    private void findBothKinds(TestClient c) {
+        for (int i = 0; i < NPCS; i++) {
+            int id = NPC + i;
+            ids[c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == id).visual() - 5] = id;
+        }
+        assertTrue(ids[0] > 0 && ids[1] > 0, "this seed spawns both kinds");
     }
 
     /** The next SC_CHAT from the NPC found of this visual. */

@@ -189,6 +189,26 @@ class ScriptedKindsTest {
         }
     }
 
+    /** The kind table is read raw: a metamethod of it would run after the top level's budget ended. */
+    @Test
+    void aKindTablesMetamethodsAreNotRun() throws Exception {
+        Files.writeString(dir.resolve("meta.lua"), "kind = setmetatable({ name = \"Meta\", visual = 5 },\n"
+                + "  { __index = function(t, k) while true do end end })\n");
+        ScriptException e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").scripts(dir.toString()).npcKinds("meta").npcs(1)));
+        assertEquals("meta.lua: kind.hp is required", e.getMessage());
+    }
+
+    /** LuaJC compiles a function into one JVM method: one past its 64 KiB stops the start with the file. */
+    @Test
+    void aScriptTooBigForLuaJcStopsTheStartNamingTheFile() throws Exception {
+        Files.writeString(dir.resolve("huge.lua"), "kind = { name = \"Huge\", visual = 5, hp = 10 }\nlocal a = 0\n"
+                + "a = a + 1\n".repeat(10_000));
+        ScriptException e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").scripts(dir.toString()).npcKinds("huge").npcs(1)));
+        assertTrue(e.getMessage().startsWith("huge.lua: LuaJC could not turn it into JVM bytecode ("), e.getMessage());
+    }
+
     @Test
     void aScriptThatDoesNotCompileStopsTheStartNamingFileAndLine() throws Exception {
         Files.writeString(dir.resolve("bad.lua"), "kind = { name = \"Bad\", visual = 5, hp = 10 }\n"
