@@ -34,8 +34,9 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * {@code on_act(npc)}, {@code on_player_enters(npc, player)}, {@code on_player_moves(npc, player)},
  * {@code on_hit(npc, player, damage)}, {@code on_death(npc, killer)}. Each script runs in an
  * environment of its own holding a copy of the sandbox: the API table {@code gp} ({@link LuaBrain}),
- * {@code require} for the shared modules of lib/ ({@link ScriptModules}) and Lua's base, string,
- * table, math and bit32 libraries; no io, os, debug, luajava or file loading.
+ * {@code require} for the shared modules of lib/ ({@link ScriptModules}), Lua's base functions and
+ * its math and bit32 libraries, and the string and table libraries without what one call could
+ * spend minutes on ({@link ScriptLibs}: no patterns); no io, os, debug, luajava or file loading.
  */
 public final class LuaKinds {
     /** The jar's default kinds: today's slime, orc and troll, and the course's greeting exercise. */
@@ -112,11 +113,12 @@ public final class LuaKinds {
 
     /**
      * What scripts may use of Lua's own globals: no loading of code or files, no io, os or debug
-     * ({@code require} is {@link ScriptModules}, which loads only lib/NAME.lua).
+     * ({@code require} is {@link ScriptModules}, which loads only lib/NAME.lua). LuaJ 3.0.1 has no
+     * global {@code unpack} (Lua 5.2's is a compatibility option): it is {@code table.unpack}.
      */
     private static final List<String> SAFE_GLOBALS = List.of("assert", "error", "ipairs", "next", "pairs", "pcall",
             "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
-            "tostring", "type", "unpack", "xpcall", "_VERSION", "math", "string", "table", "bit32");
+            "tostring", "type", "xpcall", "_VERSION", "math", "bit32");
 
     private LuaKinds(Path dir) {
         this.dir = dir;
@@ -124,6 +126,8 @@ public final class LuaKinds {
         for (String name : SAFE_GLOBALS) {
             sandbox.rawset(name, globals.get(name));
         }
+        sandbox.rawset("string", ScriptLibs.STRING);
+        sandbox.rawset("table", ScriptLibs.TABLE);
         sandbox.rawset("gp", api);
         modules = new ScriptModules(this, dir == null ? LuaKinds::builtInModule : name -> {
             Path f = dir.resolve("lib").resolve(name + ".lua");
@@ -138,7 +142,11 @@ public final class LuaKinds {
         }
     }
 
-    /** The shared runtime with the sandbox's libraries; the debug library only counts instructions. */
+    /**
+     * The shared runtime with the sandbox's libraries; the debug library only counts instructions.
+     * Its own string and table libraries are LuaJ's, but scripts get {@link ScriptLibs}' (and so
+     * do strings' methods: the JVM-wide strings' metatable is set here).
+     */
     static Globals runtime(InstructionBudget budget) {
         Globals g = new Globals();
         g.load(new JseBaseLib());
@@ -150,6 +158,7 @@ public final class LuaKinds {
         g.load(budget);
         LoadState.install(g);
         LuaC.install(g);
+        ScriptLibs.install();
         return g;
     }
 
