@@ -21,12 +21,14 @@ import org.luaj.vm2.Varargs;
 
 /**
  * What the sandbox gives a script, through real servers: library calls that cannot run for
- * minutes in one call (no Lua patterns, a plain find, capped string.rep and table.unpack).
+ * minutes in one call (no Lua patterns, a plain find, capped string.rep and table.unpack), and
+ * library tables and {@code gp} that are each script's own, so one kind cannot break another.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ScriptSandboxTest {
     static final int MAX_USERS = 100;
     static final int NPC = MAX_USERS; // the first NPC's id
+    static final int NPCS = 6;
 
     @TempDir
     Path dir;
@@ -125,6 +127,59 @@ class ScriptSandboxTest {
             s.append("ab.%".charAt(random.nextInt(4)));
         }
         return s.toString();
+    }
+
+    /**
+     * One kind empties its gp, math, string, table and bit32 at its top level; another kind's run
+     * on, and the vandal's own changes stay its own (also past the start, when the server fills
+     * the API). A reload of the vandal's file gives it whole libraries again.
+     */
+    @Test
+    void eachScriptHasItsOwnLibrariesAndGp() throws Exception {
+        write("vandal.lua", "kind = { name = \"Vandal\", visual = 5, hp = 10 }\n"
+                + "gp.attack = nil; math.abs = nil; string.len = nil; table.concat = nil; bit32.band = nil\n"
+                + "gp.extra = 1\n"
+                + "function on_player_moves(npc, player)\n"
+                + "  gp.say(npc, \"vandal: \" .. tostring(gp.attack == nil and math.abs == nil and string.len == nil\n"
+                + "    and (\"abc\"):len() == 3 and gp.extra == 1))\n"
+                + "end\n");
+        write("keeper.lua", "kind = { name = \"Keeper\", visual = 6, hp = 10 }\n"
+                + "function on_player_moves(npc, player)\n"
+                + "  gp.say(npc, \"keeper: \" .. math.abs(-2) .. string.len(\"abc\") .. (\"abcd\"):len()\n"
+                + "    .. table.concat({\"t\", \"c\"}) .. bit32.band(6, 3) .. tostring(gp.attack ~= nil and gp.extra == nil))\n"
+                + "end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip("vandal,keeper", NPCS, true)) {
+            TestClient c = f.login("witness");
+            int[] ids = bothKinds(c);
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            assertEquals("vandal: true", said(c, ids[0]));
+            assertEquals("keeper: 234tc2true", said(c, ids[1]));
+
+            write("vandal.lua", "kind = { name = \"Vandal\", visual = 5, hp = 10 }\n"
+                    + "function on_player_moves(npc, player)\n"
+                    + "  gp.say(npc, \"vandal 2: \" .. tostring(gp.attack ~= nil and math.abs(-1) == 1 and gp.extra == nil))\n"
+                    + "end\n");
+            awaitLine(log, "reloaded vandal.lua");
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            assertEquals("vandal 2: true", said(c, ids[0]));
+            assertEquals("keeper: 234tc2true", said(c, ids[1]));
+            assertEquals(0, log.lines().stream().filter(l -> l.contains("script error")).count(), log.lines().toString());
+        }
+    }
+
+    /** An NPC id of visual 5 and one of visual 6 (the strip's spawns mix the two kinds). */
+    private static int[] bothKinds(TestClient c) {
+        int[] ids = new int[2];
+        for (int i = 0; i < NPCS; i++) {
+            int id = NPC + i;
+            ids[c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == id).visual() - 5] = id;
+        }
+        assertTrue(ids[0] > 0 && ids[1] > 0, "this seed spawns both kinds");
+        return ids;
+    }
+
+    private static String said(TestClient c, int id) {
+        return c.awaitPacket(SC_CHAT, p -> p.id() == id).textString();
     }
 
     private static void assertLog(LogCapture log, String text) {
