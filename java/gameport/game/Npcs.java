@@ -18,6 +18,10 @@ final class Npcs {
 
     final int firstId;
     final int count;
+    /**
+     * The NPC's kind (visual, 1..255) as an unsigned byte: read it with {@link #visual}, never as
+     * a signed index (a visual of 128 and up would be negative).
+     */
     final byte[] kind;
     final byte[] state;
     final int[] hp;
@@ -83,25 +87,30 @@ final class Npcs {
         return id >= firstId && id < firstId + count;
     }
 
+    /** The NPC's visual, which is also its index in {@link #kinds}. */
+    int visual(int i) {
+        return kind[i] & 0xFF;
+    }
+
     NpcKind kindOf(int i) {
-        return kinds[kind[i]];
+        return kinds[visual(i)];
     }
 
     int maxHp(int i) {
-        return kinds[kind[i]].maxHp();
+        return kinds[visual(i)].maxHp();
     }
 
     int damage(int i) {
-        return kinds[kind[i]].damage();
+        return kinds[visual(i)].damage();
     }
 
     int exp(int i) {
-        return kinds[kind[i]].exp();
+        return kinds[visual(i)].exp();
     }
 
     /** The NPC's name as it goes on the wire, e.g. "Orc 200123", NUL-padded to 20 bytes; no allocation. */
     void writeName(int i, byte[] into, int at) {
-        byte[] prefix = namePrefixes[kind[i]];
+        byte[] prefix = namePrefixes[visual(i)];
         System.arraycopy(prefix, 0, into, at, prefix.length);
         int end = at + prefix.length;
         int id = firstId + i;

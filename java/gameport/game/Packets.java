@@ -30,7 +30,7 @@ final class Packets {
     }
 
     static void addNpc(ClientSession s, Npcs npcs, int index, int x, int y) {
-        int at = addHeader(s, npcs.firstId + index, npcs.kind[index], x, y);
+        int at = addHeader(s, npcs.firstId + index, npcs.visual(index), x, y);
         npcs.writeName(index, s.out, at);
     }
 

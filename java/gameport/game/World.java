@@ -607,7 +607,7 @@ final class World implements NpcActions, KindTable {
         if (k.maxHp() < oldMax) {
             // Once per reload that lowers a kind's hp: one pass over the NPCs' kind bytes.
             for (int i = 0; i < npcs.count; i++) {
-                if (npcs.kind[i] == (byte) v && npcs.hp[i] > k.maxHp()) {
+                if (npcs.visual(i) == v && npcs.hp[i] > k.maxHp()) {
                     npcs.hp[i] = k.maxHp();
                 }
             }

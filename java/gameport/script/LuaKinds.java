@@ -3,13 +3,16 @@ package gameport.script;
 import gameport.game.NpcKind;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LoadState;
@@ -22,6 +25,7 @@ import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.ThreeArgFunction;
 import org.luaj.vm2.lib.jse.JseBaseLib;
 import org.luaj.vm2.lib.jse.JseMathLib;
 
@@ -34,8 +38,11 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * {@code on_act(npc)}, {@code on_player_enters(npc, player)}, {@code on_player_moves(npc, player)},
  * {@code on_hit(npc, player, damage)}, {@code on_death(npc, killer)}. Each script runs in an
  * environment of its own holding a copy of the sandbox: the API table {@code gp} ({@link LuaBrain}),
- * {@code require} for the shared modules of lib/ ({@link ScriptModules}) and Lua's base, string,
- * table, math and bit32 libraries; no io, os, debug, luajava or file loading.
+ * {@code require} for the shared modules of lib/ ({@link ScriptModules}), Lua's base functions and
+ * its math and bit32 libraries, and the string and table libraries without what one call could
+ * spend minutes on ({@link ScriptLibs}: no patterns); no io, os, debug, luajava or file loading.
+ * The library tables and {@code gp} are the script's own copies: a script that changes them
+ * ({@code gp.attack = nil}) changes them for itself only.
  */
 public final class LuaKinds {
     /** The jar's default kinds: today's slime, orc and troll, and the course's greeting exercise. */
@@ -84,13 +91,14 @@ public final class LuaKinds {
 
     final InstructionBudget budget = new InstructionBudget();
     final Globals globals = runtime(budget);
-    /** The API table {@code gp}, one for all scripts; {@link LuaBrain} fills it. */
-    final LuaTable api = new LuaTable();
+    /** The API table {@code gp} that {@link LuaBrain} fills; each script gets a copy of it. */
+    final Api api = new Api();
     /**
-     * What every script sees besides its own globals: {@code gp} and the safe part of Lua's
-     * libraries. Copied into each script's environment rather than reached through an __index
-     * metatable: a global read is then one table lookup, not three (a miss, the metatable, the
-     * sandbox), and scripts read {@code gp} and {@code math} at nearly every line.
+     * What every script sees besides its own globals: the safe part of Lua's libraries
+     * ({@code gp} is {@link #api}). Copied into each script's environment rather than reached
+     * through an __index metatable: a global read is then one table lookup, not three (a miss, the
+     * metatable, the sandbox), and scripts read {@code gp} and {@code math} at nearly every line.
+     * The library tables among them ({@link #LIBRARIES}) are copied too, one level down.
      */
     final LuaTable sandbox = new LuaTable();
     /** By visual; index 0 unused. Set by {@link #load}; a reload replaces elements (game thread). */
@@ -112,11 +120,68 @@ public final class LuaKinds {
 
     /**
      * What scripts may use of Lua's own globals: no loading of code or files, no io, os or debug
-     * ({@code require} is {@link ScriptModules}, which loads only lib/NAME.lua).
+     * ({@code require} is {@link ScriptModules}, which loads only lib/NAME.lua). LuaJ 3.0.1 has no
+     * global {@code unpack} (Lua 5.2's is a compatibility option): it is {@code table.unpack}.
      */
     private static final List<String> SAFE_GLOBALS = List.of("assert", "error", "ipairs", "next", "pairs", "pcall",
             "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable", "getmetatable", "tonumber",
-            "tostring", "type", "unpack", "xpcall", "_VERSION", "math", "string", "table", "bit32");
+            "tostring", "type", "xpcall", "_VERSION", "math", "bit32");
+    /** The library tables of the sandbox: each environment gets its own copy of each. */
+    static final List<String> LIBRARIES = List.of("string", "table", "math", "bit32");
+
+    /**
+     * The API table {@code gp}. Scripts never see this table: each environment gets a copy
+     * ({@link #copy}), so a script that changes its {@code gp} changes it for itself only, and a
+     * lookup of {@code gp.step} is one hit in the script's own table. {@link LuaBrain} fills this
+     * table after the start's kinds were compiled, so a write here goes into every copy made
+     * before too, except for the names the script itself assigned in its copy (a top level's
+     * {@code gp.attack = nil} stays). Copies are held weakly: a reloaded kind's old environment
+     * goes away.
+     */
+    static final class Api extends LuaTable {
+        /** One environment's gp, and the names its script assigned while they were absent there. */
+        private record Copy(WeakReference<LuaTable> table, Set<LuaValue> own) {
+        }
+
+        private final List<Copy> copies = new ArrayList<>();
+
+        @Override
+        public void rawset(LuaValue key, LuaValue value) {
+            super.rawset(key, value);
+            for (Copy c : copies) {
+                LuaTable t = c.table.get();
+                if (t != null && !c.own.contains(key)) {
+                    t.rawset(key, value);
+                }
+            }
+        }
+
+        @Override
+        public void rawset(int key, LuaValue value) {
+            rawset(LuaValue.valueOf(key), value);
+        }
+
+        /** A copy for one environment, with what the API holds now and what is set in it later. */
+        LuaTable copy() {
+            copies.removeIf(c -> c.table.get() == null);
+            LuaTable t = ScriptLibs.copy(this);
+            Set<LuaValue> own = new HashSet<>();
+            // __newindex runs only for a name absent from the copy: a write to a present one costs
+            // nothing more, and reads of present names never look at the metatable.
+            LuaTable meta = new LuaTable();
+            meta.rawset(LuaValue.NEWINDEX, new ThreeArgFunction() {
+                @Override
+                public LuaValue call(LuaValue table, LuaValue key, LuaValue value) {
+                    own.add(key);
+                    table.rawset(key, value);
+                    return NONE;
+                }
+            });
+            t.setmetatable(meta);
+            copies.add(new Copy(new WeakReference<>(t), own));
+            return t;
+        }
+    }
 
     private LuaKinds(Path dir) {
         this.dir = dir;
@@ -124,7 +189,8 @@ public final class LuaKinds {
         for (String name : SAFE_GLOBALS) {
             sandbox.rawset(name, globals.get(name));
         }
-        sandbox.rawset("gp", api);
+        sandbox.rawset("string", ScriptLibs.STRING);
+        sandbox.rawset("table", ScriptLibs.TABLE);
         modules = new ScriptModules(this, dir == null ? LuaKinds::builtInModule : name -> {
             Path f = dir.resolve("lib").resolve(name + ".lua");
             return Files.isRegularFile(f) ? Files.readString(f, StandardCharsets.UTF_8) : null;
@@ -138,7 +204,11 @@ public final class LuaKinds {
         }
     }
 
-    /** The shared runtime with the sandbox's libraries; the debug library only counts instructions. */
+    /**
+     * The shared runtime with the sandbox's libraries; the debug library only counts instructions.
+     * Its own string and table libraries are LuaJ's, but scripts get {@link ScriptLibs}' (and so
+     * do strings' methods: the JVM-wide strings' metatable is set here).
+     */
     static Globals runtime(InstructionBudget budget) {
         Globals g = new Globals();
         g.load(new JseBaseLib());
@@ -150,6 +220,7 @@ public final class LuaKinds {
         g.load(budget);
         LoadState.install(g);
         LuaC.install(g);
+        ScriptLibs.install();
         return g;
     }
 
@@ -225,7 +296,10 @@ public final class LuaKinds {
         }
     }
 
-    /** A fresh environment for one script or module: its own globals, the sandbox copied in. */
+    /**
+     * A fresh environment for one script or module: its own globals, the sandbox copied in, with
+     * its own copies of the library tables and of {@code gp}.
+     */
     Globals environment() {
         // A Globals, not a plain table: LuaJ's closures count instructions through their env's
         // debuglib (LuaClosure.globals), and a plain table would leave the script unbudgeted.
@@ -234,6 +308,10 @@ public final class LuaKinds {
         for (Varargs entry = sandbox.next(LuaValue.NIL); !entry.arg1().isnil(); entry = sandbox.next(entry.arg1())) {
             env.rawset(entry.arg1(), entry.arg(2));
         }
+        for (String library : LIBRARIES) {
+            env.rawset(library, ScriptLibs.copy((LuaTable) sandbox.rawget(library)));
+        }
+        env.rawset("gp", api.copy());
         return env;
     }
 
@@ -247,6 +325,10 @@ public final class LuaKinds {
             throw new ScriptException(e.getMessage());
         } catch (IOException e) {
             throw new ScriptException(file + ": " + e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            // Not expected: LuaJC's failures fall back to the interpreter in ScriptCode; anything
+            // else LuaJ's compiler throws still must not end a reload on the game thread.
+            throw new ScriptException(file + ": LuaJ could not compile it (" + e + ")");
         }
         try {
             budget.start(LOAD_BUDGET);
@@ -266,11 +348,16 @@ public final class LuaKinds {
         return new Kind(file, source, stats(file, env.rawget("kind")), env, code.compiled());
     }
 
+    /**
+     * The kind table's fields, read raw: a metamethod of it would run outside the budget (the
+     * top level's has ended), so none runs.
+     */
     private static NpcKind stats(String file, LuaValue kind) throws ScriptException {
         if (!kind.istable()) {
             throw new ScriptException(file + ": no kind table (kind = { name = ..., visual = ..., hp = ... })");
         }
-        String name = kind.get("name").isstring() ? kind.get("name").tojstring() : null;
+        LuaValue nameValue = kind.rawget("name");
+        String name = nameValue.isstring() ? nameValue.tojstring() : null;
         if (name == null || name.isEmpty()) {
             throw new ScriptException(file + ": kind.name must be a non-empty string");
         }
@@ -283,7 +370,7 @@ public final class LuaKinds {
     /** An integer field of the kind table, or its default (-1: required), within [min, max]. */
     private static int field(String file, LuaValue kind, String name, int absent, int min, int max)
             throws ScriptException {
-        LuaValue v = kind.get(name);
+        LuaValue v = kind.rawget(name);
         if (v.isnil()) {
             if (absent < 0) {
                 throw new ScriptException(file + ": kind." + name + " is required");
@@ -334,7 +421,7 @@ public final class LuaKinds {
 
     /**
      * How the scripts run, for the start-up log: "compiled: slime.lua, orc.lua; interpreted with
-     * the instruction budget (they loop): greeter.lua".
+     * the instruction budget: greeter.lua" (it loops, or LuaJC could not compile it).
      */
     public String modes() {
         List<String> compiled = new ArrayList<>();
@@ -345,7 +432,7 @@ public final class LuaKinds {
             }
         }
         return "compiled to JVM bytecode: " + (compiled.isEmpty() ? "none" : String.join(", ", compiled))
-                + "; interpreted with the instruction budget (they loop): "
+                + "; interpreted with the instruction budget: "
                 + (interpreted.isEmpty() ? "none" : String.join(", ", interpreted));
     }
 

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -32,7 +33,12 @@ import java.util.logging.Logger;
  *       again until the file changes.</li>
  *   <li>Its {@code kind.visual} changed, it is new, or it is gone: NPCs were made of the kinds at
  *       the start, so these take a restart; a warning says so and everything stays as it is.</li>
+ *   <li>Compiling it fails in some other way (a RuntimeException or LinkageError that
+ *       {@link LuaKinds#compile} does not turn into a ScriptException): that kind keeps its
+ *       version, with a warning and the stack trace, and the other kinds still reload.</li>
  * </ul>
+ * Whatever happens, what derives from the whole set of kinds ({@link LuaKinds#kindsChanged}) is
+ * brought up to date with the kinds that were replaced.
  * When a module of lib/ ({@link ScriptModules}) changed, every kind compiles again, whatever its
  * own text: each holds what it required.
  */
@@ -77,27 +83,31 @@ public final class ScriptReloader implements KindReload {
         }
         Map<String, String> libsNow = libs();
         boolean libsChanged = !libsNow.equals(libs);
-        if (libsChanged) {
-            // The kinds hold what they required: all of them compile again, against the new modules.
-            LOG.info("reload: " + kinds.dir.resolve("lib") + " changed; every kind is compiled again");
-            libs = libsNow;
-            kinds.modules.forget();
-        }
-        rejected.keySet().retainAll(now.keySet());
         int said = libsChanged ? 1 : 0;
-        for (int v = 1; v < kinds.kinds.length; v++) {
-            LuaKinds.Kind old = kinds.kinds[v];
-            if (old != null && reload(old, now.get(old.file), table, libsChanged)) {
-                said++;
+        try {
+            if (libsChanged) {
+                // The kinds hold what they required: all of them compile again, against the new modules.
+                LOG.info("reload: " + kinds.dir.resolve("lib") + " changed; every kind is compiled again");
+                libs = libsNow;
+                kinds.modules.forget();
             }
-        }
-        for (Map.Entry<String, String> f : now.entrySet()) {
-            if (kindOf(f.getKey()) == null && !f.getValue().equals(rejected.put(f.getKey(), f.getValue()))) {
-                LOG.warning("reload: " + f.getKey() + " is new; a new kind takes a restart, so it is not loaded");
-                said++;
+            rejected.keySet().retainAll(now.keySet());
+            for (int v = 1; v < kinds.kinds.length; v++) {
+                LuaKinds.Kind old = kinds.kinds[v];
+                if (old != null && reload(old, now.get(old.file), table, libsChanged)) {
+                    said++;
+                }
             }
+            for (Map.Entry<String, String> f : now.entrySet()) {
+                if (kindOf(f.getKey()) == null && !f.getValue().equals(rejected.put(f.getKey(), f.getValue()))) {
+                    LOG.warning("reload: " + f.getKey() + " is new; a new kind takes a restart, so it is not loaded");
+                    said++;
+                }
+            }
+        } finally {
+            // Whatever was replaced before anything went wrong is in place: what derives from the set follows.
+            kinds.kindsChanged();
         }
-        kinds.kindsChanged();
         if (said == 0) {
             LOG.info("reload: no script changed in " + kinds.dir
                     + (rejected.isEmpty() ? "" : "; not loaded (told before): " + rejected.keySet()));
@@ -145,6 +155,13 @@ public final class ScriptReloader implements KindReload {
         } catch (ScriptException e) {
             rejected.put(old.file, text);
             LOG.warning("reload: " + e.getMessage() + "; keeping the previous " + old.file);
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            // Not the script's fault as far as we can tell (compile() turns what a script can cause
+            // into ScriptException): this kind keeps its version, and the others still reload.
+            rejected.put(old.file, text);
+            LOG.log(Level.WARNING, "reload: " + old.file + " could not be compiled (" + e + "); keeping the previous "
+                    + old.file, e);
             return true;
         }
         if (fresh.stats.visual() != old.stats.visual()) {

@@ -15,10 +15,11 @@ import java.util.logging.Logger;
 
 /**
  * {@code --scripts-watch}: asks for a reload ({@link ReloadRequest}) when a {@code .lua} file of
- * the scripts' folder or of its lib/ (if it has one at the start) is written, created, renamed or
- * deleted. It runs on a daemon thread of its
- * own, "gameport-scripts-watch", and touches nothing but the request: the reload is the game
- * thread's ({@link ScriptReloader}).
+ * the scripts' folder or of its lib/ is written, created, renamed or deleted, or when lib/ itself
+ * is created or deleted. lib/ is watched while it is there: a lib/ made after the start is
+ * watched from when the folder reports it, and one that is deleted just stops being watched. It
+ * runs on a daemon thread of its own, "gameport-scripts-watch", and touches nothing but the
+ * request: the reload is the game thread's ({@link ScriptReloader}).
  *
  * <p>Changes are gathered until the folder has been quiet for {@link #QUIET_MS}: an editor saves
  * in several steps (truncate then write, or write a temporary file and rename it), and a reload
@@ -32,20 +33,23 @@ public final class ScriptWatcher implements AutoCloseable {
     static final long QUIET_MS = 100;
 
     private final Path dir;
+    private final Path lib;
     private final ReloadRequest request;
     private final WatchService service;
     private final Thread thread;
+    /** The folder's key (lib/'s are the others). */
+    private final WatchKey dirKey;
+    /** close() was called: a key that goes invalid now is the shutdown's doing, not the folder's. */
+    private volatile boolean closing;
 
     private ScriptWatcher(Path dir, ReloadRequest request) throws IOException {
         this.dir = dir;
+        this.lib = dir.resolve("lib"); // the shared modules (ScriptModules)
         this.request = request;
         this.service = FileSystems.getDefault().newWatchService();
         try {
-            dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
-            Path lib = dir.resolve("lib"); // the shared modules (ScriptModules), if there are any now
-            if (Files.isDirectory(lib)) {
-                lib.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
-            }
+            dirKey = dir.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+            watchLib();
         } catch (IOException | RuntimeException e) {
             service.close();
             throw e;
@@ -62,6 +66,13 @@ public final class ScriptWatcher implements AutoCloseable {
         return w;
     }
 
+    /** Watches lib/ if it is there (registering a folder watched already gives its key again). */
+    private void watchLib() throws IOException {
+        if (Files.isDirectory(lib)) {
+            lib.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+        }
+    }
+
     private void run() {
         try {
             while (true) {
@@ -76,28 +87,51 @@ public final class ScriptWatcher implements AutoCloseable {
             }
         } catch (ClosedWatchServiceException | InterruptedException closed) {
             // close(): the server stops
-        } catch (IllegalStateException gone) {
-            LOG.warning("--scripts-watch: " + dir + " cannot be watched any more (" + gone.getMessage()
-                    + "); script edits are not picked up until a restart (SIGHUP still reloads)");
+        } catch (FolderGone gone) {
+            if (!closing) {
+                LOG.warning("--scripts-watch: " + dir + " cannot be watched any more (it was removed or renamed);"
+                        + " script edits are not picked up until a restart (SIGHUP still reloads)");
+            }
         }
     }
 
-    /** Whether the key's events touch a script; re-arms the key. */
-    private boolean drain(WatchKey key) {
+    /** The scripts' folder itself went away: nothing is left to watch. */
+    private static final class FolderGone extends Exception {
+        FolderGone() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Whether the key's events touch a script or lib/; re-arms the key. */
+    private boolean drain(WatchKey key) throws FolderGone {
         boolean scripts = false;
         for (WatchEvent<?> e : key.pollEvents()) {
-            // OVERFLOW: events were lost, so anything may have changed.
-            scripts |= e.kind() == OVERFLOW || e.context().toString().endsWith(".lua");
+            // OVERFLOW: events were lost, so anything may have changed (lib/ may have come, too).
+            boolean libItself = key == dirKey && (e.kind() == OVERFLOW || e.context().toString().equals("lib"));
+            scripts |= libItself || e.kind() == OVERFLOW || e.context().toString().endsWith(".lua");
+            if (libItself && e.kind() != ENTRY_DELETE) {
+                try {
+                    watchLib(); // a lib/ created (or renamed in) after the start
+                } catch (IOException | RuntimeException failed) {
+                    if (!closing) {
+                        LOG.warning("--scripts-watch: cannot watch " + lib + " (" + failed + "); edits there are"
+                                + " not picked up until a restart (SIGHUP still reloads)");
+                    }
+                }
+            }
         }
-        if (!key.reset()) {
-            throw new IllegalStateException("the folder was removed or renamed");
+        if (!key.reset() && key == dirKey) {
+            throw new FolderGone();
         }
+        // An invalid lib/ key: lib/ was deleted or renamed. It is watched again when the folder
+        // reports a new one.
         return scripts;
     }
 
     /** Stops watching; any thread. */
     @Override
     public void close() {
+        closing = true;
         try {
             service.close();
         } catch (IOException e) {

@@ -111,15 +111,19 @@ class ScriptReloadTest {
     @ParameterizedTest
     @MethodSource("gameport.testing.Engines#all")
     void aFaultyKindActsAgainAfterAFixIsReloaded(String engine) throws Exception {
+        // Five NPCs: the first three run away (the third makes the kind faulty); the other two
+        // stay awake and would answer every move, were the kind not faulty.
         write("spinner.lua", "kind = { name = \"Spinner\", visual = 6, hp = 10 }\n"
                 + "function on_player_enters(npc, player)\n"
                 + "  while true do end\n"
-                + "end\n");
+                + "end\n"
+                + "function on_player_moves(npc, player) gp.say(npc, \"still running\") end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, "spinner", 5)) {
             TestClient c = f.login("bystander");
             awaitLine(log::lines, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
-            c.expectNoPacket(SC_CHAT, p -> p.id() >= NPC, java.time.Duration.ofMillis(200));
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
+            c.expectNoPacket(SC_CHAT, p -> p.id() >= NPC, java.time.Duration.ofMillis(300));
 
             // The fix answers an event the faulty version did not: moves now reach the kind too.
             write("spinner.lua", "kind = { name = \"Spinner\", visual = 6, hp = 10 }\n"

@@ -134,18 +134,27 @@ class ScriptedKindsTest {
         }
     }
 
-    /** A callback that asks for more memory than there is: abandoned like a runaway, the world goes on. */
+    /**
+     * A callback that asks for more memory than there is: abandoned like a runaway, the world goes
+     * on. string.rep makes at most 1 MiB, so the hog doubles that to 512 MiB and then asks for
+     * 1.5 GiB more: past the tests' -Xmx2g (pom.xml) with the 512 MiB held. Filling the heap takes
+     * seconds, so one NPC (three abandoned callbacks make a kind faulty: the runaway tests).
+     */
     @Test
     void aScriptThatAsksForAllTheMemoryIsAbandoned() throws Exception {
         Files.writeString(dir.resolve("hog.lua"), "kind = { name = \"Hog\", visual = 6, hp = 10 }\n"
                 + "function on_player_enters(npc, player)\n"
-                + "  local s = string.rep(\"x\", 2147483647)\n"
+                + "  local s = string.rep(\"x\", 1048576)\n"
+                + "  s = s .. s; s = s .. s; s = s .. s; s = s .. s; s = s .. s\n"
+                + "  s = s .. s; s = s .. s; s = s .. s; s = s .. s\n"
+                + "  local t = s .. s .. s\n"
                 + "end\n");
-        try (LogCapture log = new LogCapture(); ServerFixture f = strip("java", dir.toString(), "hog", 3)) {
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip("java", dir.toString(), "hog", 1)) {
             TestClient c = f.login("bystander");
-            awaitLine(log, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
-            assertEquals(LuaBrain.MAX_RUNAWAYS, log.lines().stream().filter(l -> l.contains("ran out of memory")).count());
-            c.moveAndAwait(DIR_RIGHT);
+            String line = awaitLine(log, "on_player_enters of NPC " + NPC);
+            assertTrue(line.endsWith("ran out of memory and was abandoned (1 of " + LuaBrain.MAX_RUNAWAYS
+                    + "); that NPC sleeps"), line);
+            c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             c.assertOpen();
         }
     }
@@ -159,11 +168,58 @@ class ScriptedKindsTest {
                 + "  return player.name\n"
                 + "end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "loopy", 1)) {
-            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("(they loop): loopy.lua"));
+            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("instruction budget: loopy.lua"));
             f.login("witness");
             String line = awaitLine(log, "script error in loopy.lua");
             assertTrue(line.contains("of NPC " + NPC + ": loopy.lua:4: attempt to index") && !line.contains("\n"),
                     line);
+        }
+    }
+
+    /**
+     * A kind's visual may be up to 255: NPCs keep it in a byte, read unsigned (a signed read made
+     * 200 a negative index). The wire's visual is an i32, so clients get 200; stats, name, the
+     * hit callback and the kill all find the kind.
+     */
+    @Test
+    void aKindWithAVisualAbove127IsAKindLikeAnyOther() throws Exception {
+        Files.writeString(dir.resolve("big.lua"), "kind = { name = \"Big\", visual = 200, hp = 20, exp = 7 }\n"
+                + "function on_hit(npc, player, damage) gp.say(npc, \"ouch \" .. damage) end\n");
+        try (LogCapture log = new LogCapture(); ServerFixture f = strip("java", dir.toString(), "big", 1)) {
+            TestClient c = f.login("hunter");
+            Packet big = c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC);
+            assertEquals(200, big.visual());
+            assertEquals("Big " + NPC, big.nameString());
+            c.walkToX(big.x() > 0 ? big.x() - 1 : big.x() + 1);
+            c.attack();
+            assertEquals("ouch 10", c.awaitPacket(SC_CHAT, p -> p.id() == NPC).textString());
+            c.attack(); // 20 hp: the second hit kills
+            c.awaitPacket(SC_REMOVE_OBJECT, p -> p.id() == NPC);
+            assertEquals(7, c.awaitPacket(SC_STAT_CHANGE, p -> p.exp() != 0).exp());
+            assertEquals(0, log.lines().stream().filter(l -> l.contains("Exception")).count(), log.lines().toString());
+        }
+    }
+
+    /** The kind table is read raw: a metamethod of it would run after the top level's budget ended. */
+    @Test
+    void aKindTablesMetamethodsAreNotRun() throws Exception {
+        Files.writeString(dir.resolve("meta.lua"), "kind = setmetatable({ name = \"Meta\", visual = 5 },\n"
+                + "  { __index = function(t, k) while true do end end })\n");
+        ScriptException e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").scripts(dir.toString()).npcKinds("meta").npcs(1)));
+        assertEquals("meta.lua: kind.hp is required", e.getMessage());
+    }
+
+    /** LuaJC compiles a function into one JVM method: a script past its 64 KiB is interpreted instead. */
+    @Test
+    void aScriptTooBigForLuaJcIsInterpreted() throws Exception {
+        Files.writeString(dir.resolve("huge.lua"), "kind = { name = \"Huge\", visual = 5, hp = 10 }\nlocal a = 0\n"
+                + "a = a + 1\n".repeat(10_000));
+        try (LogCapture log = new LogCapture();
+             GameServer server = GameServer.start(ServerFixture.config("java").scripts(dir.toString())
+                     .npcKinds("huge").npcs(1))) {
+            assertTrue(awaitLine(log, "huge.lua: LuaJC cannot compile it").endsWith("; it is interpreted"));
+            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("instruction budget: huge.lua"));
         }
     }
 
