@@ -47,16 +47,33 @@ public final class LuaBrain implements NpcBrain {
     static final int MAX_RUNAWAYS = 3;
 
     private final LuaKinds kinds;
-    private final NpcActions world;
+    /** The world, once it exists ({@link #bind}); the scripts' top levels run before it does. */
+    private NpcActions world;
     private final Map<Integer, LuaTable> state = new HashMap<>();
     /** The NPC whose callback runs, or -1: the only one a script may act for. */
     private int current = -1;
     private final int[] nearBuffer = new int[256];
 
-    public LuaBrain(LuaKinds kinds, NpcActions world) {
+    /**
+     * Fills the API table {@code gp} of {@code kinds} before any script runs, so that a script's
+     * top level may keep {@code local step = gp.step}; the functions work once the world is bound.
+     */
+    LuaBrain(LuaKinds kinds) {
         this.kinds = kinds;
-        this.world = world;
         api(kinds.api);
+    }
+
+    /** The world the NPCs live in, made after the scripts loaded; returns this brain. */
+    public LuaBrain bind(NpcActions world) {
+        this.world = world;
+        return this;
+    }
+
+    private NpcActions world() {
+        if (world == null) {
+            throw new LuaError("gp functions work in callbacks (on_act, ...), not at a script's top level");
+        }
+        return world;
     }
 
     @Override
@@ -182,6 +199,9 @@ public final class LuaBrain implements NpcBrain {
 
     private int self(LuaValue id) {
         int npc = id.checkint();
+        if (current == -1) {
+            throw new LuaError("gp functions act for an NPC only in its callbacks, not at a script's top level");
+        }
         if (npc != current) {
             throw new LuaError("a script acts only for its own NPC (" + current + "), not " + npc);
         }
@@ -198,21 +218,21 @@ public final class LuaBrain implements NpcBrain {
             @Override
             public Varargs invoke(Varargs args) {
                 int id = args.checkint(1);
-                int x = world.x(id);
-                return x < 0 ? NIL : varargsOf(valueOf(x), valueOf(world.y(id)));
+                int x = world().x(id);
+                return x < 0 ? NIL : varargsOf(valueOf(x), valueOf(world().y(id)));
             }
         });
         gp.rawset("hp", new OneArgFunction() {
             @Override
             public LuaValue call(LuaValue id) {
-                int hp = world.hp(id.checkint());
+                int hp = world().hp(id.checkint());
                 return hp < 0 ? NIL : valueOf(hp);
             }
         });
         gp.rawset("name", new OneArgFunction() {
             @Override
             public LuaValue call(LuaValue id) {
-                String name = world.playerName(id.checkint());
+                String name = world().playerName(id.checkint());
                 return name == null ? NIL : valueOf(name);
             }
         });
@@ -266,7 +286,7 @@ public final class LuaBrain implements NpcBrain {
                 if (n < 1) {
                     throw new LuaError("gp.random needs a bound >= 1, not " + n);
                 }
-                return valueOf(world.random(n));
+                return valueOf(world().random(n));
             }
         });
         gp.rawset("get", new TwoArgFunction() {

@@ -3,16 +3,13 @@ package gameport.script;
 import gameport.game.NpcKind;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LoadState;
@@ -25,7 +22,6 @@ import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
-import org.luaj.vm2.lib.ThreeArgFunction;
 import org.luaj.vm2.lib.jse.JseBaseLib;
 import org.luaj.vm2.lib.jse.JseMathLib;
 
@@ -91,8 +87,8 @@ public final class LuaKinds {
 
     final InstructionBudget budget = new InstructionBudget();
     final Globals globals = runtime(budget);
-    /** The API table {@code gp} that {@link LuaBrain} fills; each script gets a copy of it. */
-    final Api api = new Api();
+    /** The API table {@code gp}, filled by {@link LuaBrain} before any script runs; each script gets its own copy. */
+    final LuaTable api = new LuaTable();
     /**
      * What every script sees besides its own globals: the safe part of Lua's libraries
      * ({@code gp} is {@link #api}). Copied into each script's environment rather than reached
@@ -115,6 +111,8 @@ public final class LuaKinds {
     final String source;
     /** The scripts' folder, or null for the jar's (which never change). */
     final Path dir;
+    /** The behaviour these scripts give NPCs; its API functions are in every script's gp. */
+    private LuaBrain brain;
     /** {@code require}: the modules of lib/ the kinds share. */
     final ScriptModules modules;
 
@@ -128,60 +126,6 @@ public final class LuaKinds {
             "tostring", "type", "xpcall", "_VERSION", "math", "bit32");
     /** The library tables of the sandbox: each environment gets its own copy of each. */
     static final List<String> LIBRARIES = List.of("string", "table", "math", "bit32");
-
-    /**
-     * The API table {@code gp}. Scripts never see this table: each environment gets a copy
-     * ({@link #copy}), so a script that changes its {@code gp} changes it for itself only, and a
-     * lookup of {@code gp.step} is one hit in the script's own table. {@link LuaBrain} fills this
-     * table after the start's kinds were compiled, so a write here goes into every copy made
-     * before too, except for the names the script itself assigned in its copy (a top level's
-     * {@code gp.attack = nil} stays). Copies are held weakly: a reloaded kind's old environment
-     * goes away.
-     */
-    static final class Api extends LuaTable {
-        /** One environment's gp, and the names its script assigned while they were absent there. */
-        private record Copy(WeakReference<LuaTable> table, Set<LuaValue> own) {
-        }
-
-        private final List<Copy> copies = new ArrayList<>();
-
-        @Override
-        public void rawset(LuaValue key, LuaValue value) {
-            super.rawset(key, value);
-            for (Copy c : copies) {
-                LuaTable t = c.table.get();
-                if (t != null && !c.own.contains(key)) {
-                    t.rawset(key, value);
-                }
-            }
-        }
-
-        @Override
-        public void rawset(int key, LuaValue value) {
-            rawset(LuaValue.valueOf(key), value);
-        }
-
-        /** A copy for one environment, with what the API holds now and what is set in it later. */
-        LuaTable copy() {
-            copies.removeIf(c -> c.table.get() == null);
-            LuaTable t = ScriptLibs.copy(this);
-            Set<LuaValue> own = new HashSet<>();
-            // __newindex runs only for a name absent from the copy: a write to a present one costs
-            // nothing more, and reads of present names never look at the metatable.
-            LuaTable meta = new LuaTable();
-            meta.rawset(LuaValue.NEWINDEX, new ThreeArgFunction() {
-                @Override
-                public LuaValue call(LuaValue table, LuaValue key, LuaValue value) {
-                    own.add(key);
-                    table.rawset(key, value);
-                    return NONE;
-                }
-            });
-            t.setmetatable(meta);
-            copies.add(new Copy(new WeakReference<>(t), own));
-            return t;
-        }
-    }
 
     private LuaKinds(Path dir) {
         this.dir = dir;
@@ -242,6 +186,7 @@ public final class LuaKinds {
             }
         }
         LuaKinds loaded = new LuaKinds(dir);
+        loaded.brain = new LuaBrain(loaded); // gp is whole before any script runs
         List<Kind> list = new ArrayList<>();
         for (Map.Entry<String, String> s : sources.entrySet()) {
             list.add(loaded.compile(s.getKey(), s.getValue()));
@@ -311,7 +256,7 @@ public final class LuaKinds {
         for (String library : LIBRARIES) {
             env.rawset(library, ScriptLibs.copy((LuaTable) sandbox.rawget(library)));
         }
-        env.rawset("gp", api.copy());
+        env.rawset("gp", ScriptLibs.copy(api));
         return env;
     }
 
@@ -434,6 +379,11 @@ public final class LuaKinds {
         return "compiled to JVM bytecode: " + (compiled.isEmpty() ? "none" : String.join(", ", compiled))
                 + "; interpreted with the instruction budget: "
                 + (interpreted.isEmpty() ? "none" : String.join(", ", interpreted));
+    }
+
+    /** The NPCs' behaviour from these scripts, to bind to the world once it exists. */
+    public LuaBrain brain() {
+        return brain;
     }
 
     public String source() {

@@ -242,7 +242,7 @@ public final class GameServer implements AutoCloseable {
             LOG.info("NPC kinds from Lua scripts (" + lua.source() + "): " + java.util.Arrays.stream(table)
                     .filter(java.util.Objects::nonNull).map(NpcKind::name).toList() + "; spawning " + config.npcKinds
                     + "; " + lua.modes());
-            return new NpcSetup(table, spawn, world -> new LuaBrain(lua, world),
+            return new NpcSetup(table, spawn, world -> lua.brain().bind(world),
                     reloads != null ? new ScriptReloader(lua, reloads) : null);
         }
         LOG.info("NPC kinds: the Java ones (--scripts off); spawning " + config.npcKinds);

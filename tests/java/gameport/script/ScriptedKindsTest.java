@@ -223,6 +223,25 @@ class ScriptedKindsTest {
         }
     }
 
+    /** gp is whole before any script runs: a top level may keep its functions; calling them there is an error. */
+    @Test
+    void aTopLevelMayKeepApiFunctionsButNotCallThem() throws Exception {
+        Files.writeString(dir.resolve("keeper.lua"), "local say, name = gp.say, gp.name\n"
+                + "kind = { name = \"Keeper\", visual = 5, hp = 10 }\n"
+                + "function on_player_enters(npc, player) say(npc, \"kept \" .. name(player)) end\n");
+        try (ServerFixture f = strip("java", dir.toString(), "keeper", 1)) {
+            TestClient c = f.login("guest");
+            assertEquals("kept guest", c.awaitPacket(SC_CHAT, p -> p.id() == NPC).textString());
+        }
+        Files.delete(dir.resolve("keeper.lua"));
+        Files.writeString(dir.resolve("early.lua"), "kind = { name = \"Early\", visual = 5, hp = 10 }\n"
+                + "local x = gp.pos(1)\n");
+        ScriptException e = assertThrows(ScriptException.class, () -> GameServer.start(
+                ServerFixture.config("java").scripts(dir.toString()).npcKinds("early").npcs(1)));
+        assertTrue(e.getMessage().startsWith("early.lua:2:") && e.getMessage().contains("not at a script's top level"),
+                e.getMessage());
+    }
+
     @Test
     void aScriptThatDoesNotCompileStopsTheStartNamingFileAndLine() throws Exception {
         Files.writeString(dir.resolve("bad.lua"), "kind = { name = \"Bad\", visual = 5, hp = 10 }\n"
