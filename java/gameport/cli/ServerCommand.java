@@ -52,9 +52,10 @@ final class ServerCommand {
                         + "by each kind's weight: slime (1, wanders), orc (2) and troll (3) chase players within 5 "
                         + "tiles and hit, greeter (4) greets a player who steps onto its tile (default "
                         + d.npcKinds + ")"))
-                .addOption(value("scripts", "DIR", "the NPC kinds' Lua scripts (one DIR/<kind>.lua each, "
-                        + "docs: README 'NPC scripts'); 'builtin' = the jar's slime, orc, troll and greeter; 'off' = "
-                        + "the Java kinds; SIGHUP reloads the changed scripts of a DIR (default " + d.scripts + ")"))
+                .addOption(value("scripts", "DIR", "the NPC kinds' Lua scripts (one DIR/<kind>.lua each, shared code in "
+                        + "DIR/lib/<name>.lua; docs: README 'NPC scripts'); 'builtin' = the jar's slime, orc, troll "
+                        + "and greeter; 'off' = the Java kinds; SIGHUP reloads the changed scripts of a DIR (default "
+                        + d.scripts + ")"))
                 .addOption(flag("scripts-watch", "reload a script of --scripts DIR when it is saved, between two game "
                         + "rounds, as SIGHUP does; a script that does not load keeps its previous version and the log "
                         + "says why (needs --scripts DIR)"))

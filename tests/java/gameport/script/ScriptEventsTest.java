@@ -208,7 +208,7 @@ class ScriptEventsTest {
                 assertFalse(p.type() == SC_CHAT && p.id() == NPC && !p.textString().startsWith("wake"),
                         "no on_hit for the killing blow, and a dead NPC's gp.say reaches nobody: " + p);
             }
-            String line = awaitLine(log, "script: died");
+            String line = log.awaitLine("script: died");
             assertTrue(line.endsWith("died, killer alice"), line);
 
             // kind.respawn_ms = 300 (the world's --npc-respawn-ms is 30 s here): back at home, awake again.
@@ -488,7 +488,7 @@ class ScriptEventsTest {
             for (int k = 0; k < npcs; k++) {
                 int npc = NPC + k;
                 int other = k < npcs - 1 ? npc + 1 : c.id();
-                String line = awaitLine(log, " of NPC " + npc + ":");
+                String line = log.awaitLine(" of NPC " + npc + ":");
                 assertTrue(line.contains("script error in meddler.lua on_player_enters of NPC " + npc + ":"), line);
                 assertTrue(line.contains("meddler.lua:" + (5 + k)), "the line of call " + k + ": " + line);
                 assertTrue(line.contains("acts only for its own NPC (" + npc + "), not " + other), line);
@@ -522,7 +522,7 @@ class ScriptEventsTest {
              ServerFixture f = ServerFixture.start(open(engine, 12, 1, 20, "oops", 2))) {
             TestClient c = f.login("alice");
             for (int k = 0; k < 2; k++) {
-                String line = awaitLine(log, " of NPC " + (NPC + k) + ":");
+                String line = log.awaitLine(" of NPC " + (NPC + k) + ":");
                 String where = "oops.lua:" + (k == 0 ? 4 : 6) + ": ";
                 assertTrue(line.contains("on_player_enters of NPC " + (NPC + k) + ": " + where), line);
                 assertFalse(line.contains("\n"), "one line: " + line);
@@ -532,18 +532,6 @@ class ScriptEventsTest {
         }
     }
 
-    private static String awaitLine(LogCapture log, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (String l : log.lines()) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no log line containing '" + text + "' in " + log.lines());
-    }
 
     private static int count(List<String> chats, String prefix) {
         return (int) chats.stream().filter(s -> s.startsWith(prefix)).count();

@@ -73,18 +73,18 @@ class ScriptModulesTest {
             assertEquals("hello from Right", saidBy(c, 6));
 
             write("lib/words.lua", words("good day"));
-            awaitLine(log, "every kind is compiled again");
-            awaitLine(log, "reloaded left.lua (Left, compiled)");
-            awaitLine(log, "reloaded right.lua (Right, compiled)");
+            log.awaitLine("every kind is compiled again");
+            log.awaitLine("reloaded left.lua (Left, compiled)");
+            log.awaitLine("reloaded right.lua (Right, compiled)");
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             assertEquals("good day from Left", saidBy(c, 5));
             assertEquals("good day from Right", saidBy(c, 6));
 
             write("lib/words.lua", "local M = {\n"); // does not compile: both kinds keep the module they have
             // The error is the module's, with its file and line; each kind says it keeps its version.
-            String line = awaitLine(log, "keeping the previous left.lua");
+            String line = log.awaitLine("keeping the previous left.lua");
             assertTrue(line.contains("reload: lib/words.lua:2: "), line); // the end of the file
-            line = awaitLine(log, "keeping the previous right.lua");
+            line = log.awaitLine("keeping the previous right.lua");
             assertTrue(line.contains("reload: lib/words.lua:2: "), line); // the end of the file
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             assertEquals("good day from Left", saidBy(c, 5));
@@ -112,7 +112,7 @@ class ScriptModulesTest {
         try (LogCapture log = new LogCapture(); ServerFixture f = ServerFixture.start(ServerFixture.config("java")
                 .width(12).height(1).viewRange(20).maxUsers(MAX_USERS).npcs(1).npcKinds("user").scripts(dir.toString()))) {
             f.login("witness");
-            String line = awaitLine(log, "script error in user.lua");
+            String line = log.awaitLine("script error in user.lua");
             assertTrue(line.endsWith("script error in user.lua on_player_enters of NPC " + NPC
                     + ": lib/boom.lua:3: attempt to index ? (a number value); that NPC sleeps"), line);
         }
@@ -150,8 +150,8 @@ class ScriptModulesTest {
                     + "function on_player_moves(npc, player) gp.say(npc, words.greet(\"Right\")) end\n");
             write("lib/words.lua", words("good day"));
             f.server.reloadScripts("test");
-            awaitLine(log, "reloaded left.lua (Left, interpreted)");
-            awaitLine(log, "reloaded right.lua (Right, compiled)");
+            log.awaitLine("reloaded left.lua (Left, interpreted)");
+            log.awaitLine("reloaded right.lua (Right, compiled)");
             c.clearBacklog();
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             assertEquals("good day from Right", saidBy(c, 6));
@@ -186,7 +186,7 @@ class ScriptModulesTest {
 
                 Files.delete(dir.resolve("lib/words.lua"));
                 Files.delete(dir.resolve("lib"));
-                awaitLine(log, "keeping the previous user.lua"); // its module is gone
+                log.awaitLine("keeping the previous user.lua"); // its module is gone
                 assertEquals("good day from User", sayOnMove(c));
                 write("user.lua", user("\"v3\"")); // the folder is still watched
                 awaitSaid(c, "v3");
@@ -268,16 +268,4 @@ class ScriptModulesTest {
         GameServer.start(ServerFixture.config("java").scripts(dir.toString()).npcKinds("user").npcs(1)).close();
     }
 
-    private static String awaitLine(LogCapture log, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (String l : log.lines()) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no log line containing '" + text + "' in " + log.lines());
-    }
 }

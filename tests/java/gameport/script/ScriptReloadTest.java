@@ -73,7 +73,7 @@ class ScriptReloadTest {
             c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC);
             assertEquals("v1", sayOnMove(c));
             write("talker.lua", talker("v2"));
-            String line = awaitLine(log::lines, "reloaded talker.lua");
+            String line = LogCapture.awaitLine(log::lines, "reloaded talker.lua");
             assertTrue(line.startsWith("INFO") && line.endsWith("reloaded talker.lua (Talker, compiled)"), line);
             assertEquals("v2", sayOnMove(c));
             assertEquals("v2", sayOnMove(c));
@@ -91,18 +91,18 @@ class ScriptReloadTest {
             assertEquals("v1", sayOnMove(c));
 
             write("talker.lua", talker("v2").replace("gp.say(npc, ", "gp.say(npc,, ")); // line 3
-            String line = awaitLine(log::lines, "reload: talker.lua:3");
+            String line = LogCapture.awaitLine(log::lines, "reload: talker.lua:3");
             assertTrue(line.startsWith("WARNING") && line.endsWith("; keeping the previous talker.lua"), line);
             assertEquals("v1", sayOnMove(c), "the previous version runs on");
 
             write("talker.lua", talker("v2").replace("hp = 10", "hp = -1")); // compiles, bad kind table
-            line = awaitLine(log::lines, "kind.hp must be");
+            line = LogCapture.awaitLine(log::lines, "kind.hp must be");
             assertTrue(line.startsWith("WARNING") && line.contains("reload: talker.lua: kind.hp must be 1..")
                     && line.endsWith("; keeping the previous talker.lua"), line);
             assertEquals("v1", sayOnMove(c));
 
             write("talker.lua", talker("v3"));
-            awaitLine(log::lines, "reloaded talker.lua (Talker, ");
+            LogCapture.awaitLine(log::lines, "reloaded talker.lua (Talker, ");
             assertEquals("v3", sayOnMove(c));
             assertEquals(0, log.lines().stream().filter(l -> l.contains("script error")).count(), log.lines().toString());
         }
@@ -120,7 +120,7 @@ class ScriptReloadTest {
                 + "function on_player_moves(npc, player) gp.say(npc, \"still running\") end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, "spinner", 5)) {
             TestClient c = f.login("bystander");
-            awaitLine(log::lines, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
+            LogCapture.awaitLine(log::lines, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             c.expectNoPacket(SC_CHAT, p -> p.id() >= NPC, java.time.Duration.ofMillis(300));
@@ -129,7 +129,7 @@ class ScriptReloadTest {
             write("spinner.lua", "kind = { name = \"Spinner\", visual = 6, hp = 10 }\n"
                     + "function on_player_enters(npc, player) end\n"
                     + "function on_player_moves(npc, player) gp.say(npc, \"fixed\") end\n");
-            awaitLine(log::lines, "reloaded spinner.lua (Spinner, ");
+            LogCapture.awaitLine(log::lines, "reloaded spinner.lua (Spinner, ");
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             // The runaways put their own NPCs to sleep (they wake as sleeping NPCs do); the others
             // stood still while the kind was faulty, and act again now.
@@ -149,7 +149,7 @@ class ScriptReloadTest {
 
             write("talker.lua", talker("v2").replace("name = \"Talker\"", "name = \"Chatter\"")
                     .replace("hp = 10", "hp = 10, exp = 7, weight = 2"));
-            String line = awaitLine(log::lines, "reloaded talker.lua");
+            String line = LogCapture.awaitLine(log::lines, "reloaded talker.lua");
             assertTrue(line.endsWith("reloaded talker.lua (Chatter, compiled): name Talker -> Chatter, exp 0 -> 7, weight 1 -> 2 "
                     + "(the spawns were mixed at the start: it shows after a restart)"), line);
             assertEquals("v2", sayOnMove(c));
@@ -158,11 +158,11 @@ class ScriptReloadTest {
             assertEquals("Chatter " + NPC, other.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC).nameString());
 
             write("talker.lua", talker("v3").replace("visual = 5", "visual = 6"));
-            line = awaitLine(log::lines, "kind.visual 5 -> 6");
+            line = LogCapture.awaitLine(log::lines, "kind.visual 5 -> 6");
             assertTrue(line.startsWith("WARNING") && line.contains("takes a restart")
                     && line.endsWith("keeping the previous talker.lua"), line);
             write("dragon.lua", "kind = { name = \"Dragon\", visual = 7, hp = 500 }\n");
-            line = awaitLine(log::lines, "dragon.lua is new");
+            line = LogCapture.awaitLine(log::lines, "dragon.lua is new");
             assertTrue(line.startsWith("WARNING") && line.contains("takes a restart"), line);
             assertEquals("v2", sayOnMove(c), "the version before the visual change runs on");
         }
@@ -173,7 +173,7 @@ class ScriptReloadTest {
         try (LogCapture log = new LogCapture();
              GameServer server = GameServer.start(ServerFixture.config("java").npcs(1))) {
             server.reloadScripts("SIGHUP");
-            String line = awaitLine(log::lines, "SIGHUP: nothing to reload");
+            String line = LogCapture.awaitLine(log::lines, "SIGHUP: nothing to reload");
             assertTrue(line.contains("--scripts builtin"), line);
         }
     }
@@ -211,11 +211,11 @@ class ScriptReloadTest {
                 assertEquals("v1", sayOnMove(c));
                 write("talker.lua", talker("v2"));
                 hangUp(p);
-                String line = awaitLine(() -> linesOf(stderr), "reloaded talker.lua");
+                String line = LogCapture.awaitLine(() -> linesOf(stderr), "reloaded talker.lua");
                 assertTrue(line.endsWith("reloaded talker.lua (Talker, compiled)"), line);
                 assertEquals("v2", sayOnMove(c));
                 hangUp(p); // nothing changed since: it says so, and goes on
-                awaitLine(() -> linesOf(stderr), "reload: no script changed in " + dir);
+                LogCapture.awaitLine(() -> linesOf(stderr), "reload: no script changed in " + dir);
                 assertEquals("v2", sayOnMove(c));
                 c.assertOpen();
             } finally {
@@ -256,16 +256,4 @@ class ScriptReloadTest {
         }
     }
 
-    private static String awaitLine(Supplier<List<String>> lines, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (String l : lines.get()) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no log line containing '" + text + "' in " + lines.get());
-    }
 }

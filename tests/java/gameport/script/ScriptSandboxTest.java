@@ -71,7 +71,7 @@ class ScriptSandboxTest {
         try (LogCapture log = new LogCapture(); ServerFixture f = strip("probe", 1, false)) {
             TestClient c = f.login("prober");
             long t0 = System.nanoTime();
-            String last = awaitLine(log, "script: metatable: ");
+            String last = log.awaitLine("script: metatable: ");
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the probe ran in moments");
             assertTrue(last.endsWith("script: metatable: locked ABC"), last);
             assertLog(log, "script: patterns: nil nil");
@@ -159,7 +159,7 @@ class ScriptSandboxTest {
                     + "function on_player_moves(npc, player)\n"
                     + "  gp.say(npc, \"vandal 2: \" .. tostring(gp.attack ~= nil and math.abs(-1) == 1 and gp.extra == nil))\n"
                     + "end\n");
-            awaitLine(log, "reloaded vandal.lua");
+            log.awaitLine("reloaded vandal.lua");
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
             assertEquals("vandal 2: true", said(c, ids[0]));
             assertEquals("keeper: 234tc2true", said(c, ids[1]));
@@ -193,16 +193,4 @@ class ScriptSandboxTest {
         return lines.get(0);
     }
 
-    private static String awaitLine(LogCapture log, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (String l : log.lines()) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no log line containing '" + text + "' in " + log.lines());
-    }
 }

@@ -72,7 +72,7 @@ class ScriptedKindsTest {
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "broken", 1)) {
             TestClient c = f.login("witness");
             c.awaitPacket(SC_ADD_OBJECT, p -> p.id() == NPC && p.visual() == 5);
-            String line = awaitLine(log, "script error in broken.lua");
+            String line = log.awaitLine("script error in broken.lua");
             assertTrue(line.contains("broken.lua:4") && line.contains("NPC " + NPC) && line.contains("sleeps"), line);
             // It sleeps: no second error while the witness keeps watching, and the world goes on.
             for (int i = 0; i < 5; i++) {
@@ -93,7 +93,7 @@ class ScriptedKindsTest {
                 + "end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "spinner", 5)) {
             TestClient c = f.login("bystander");
-            awaitLine(log, "is faulty after " + LuaBrain.MAX_RUNAWAYS);
+            log.awaitLine("is faulty after " + LuaBrain.MAX_RUNAWAYS);
             long runaways = log.lines().stream().filter(l -> l.contains("ran past")).count();
             assertEquals(LuaBrain.MAX_RUNAWAYS, runaways, "abandoned until the kind was faulty, then no more calls");
             for (int i = 0; i < 5; i++) {
@@ -119,12 +119,12 @@ class ScriptedKindsTest {
                 + "  if npc % 2 == 0 then on_player_enters(npc, player) else twice() end\n"
                 + "end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "deep", 2)) {
-            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("compiled to JVM bytecode: deep.lua"));
+            assertTrue(log.awaitLine("NPC kinds from Lua scripts").contains("compiled to JVM bytecode: deep.lua"));
             TestClient c = f.login("bystander");
-            String deep = awaitLine(log, "on_player_enters of NPC " + NPC + ":");
+            String deep = log.awaitLine("on_player_enters of NPC " + NPC + ":");
             assertTrue(deep.contains("script error in deep.lua") && deep.contains("stack overflow (calls nested over"),
                     deep);
-            awaitLine(log, "on_player_enters of NPC " + (NPC + 1) + " ran past " + LuaBrain.CALLBACK_BUDGET);
+            log.awaitLine("on_player_enters of NPC " + (NPC + 1) + " ran past " + LuaBrain.CALLBACK_BUDGET);
             for (int i = 0; i < 5; i++) {
                 long t0 = System.nanoTime();
                 c.moveAndAwait(i % 2 == 0 ? DIR_RIGHT : DIR_LEFT);
@@ -151,7 +151,7 @@ class ScriptedKindsTest {
                 + "end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip("java", dir.toString(), "hog", 1)) {
             TestClient c = f.login("bystander");
-            String line = awaitLine(log, "on_player_enters of NPC " + NPC);
+            String line = log.awaitLine("on_player_enters of NPC " + NPC);
             assertTrue(line.endsWith("ran out of memory and was abandoned (1 of " + LuaBrain.MAX_RUNAWAYS
                     + "); that NPC sleeps"), line);
             c.moveAndAwait(c.x() > 0 ? DIR_LEFT : DIR_RIGHT);
@@ -168,9 +168,9 @@ class ScriptedKindsTest {
                 + "  return player.name\n"
                 + "end\n");
         try (LogCapture log = new LogCapture(); ServerFixture f = strip(engine, dir.toString(), "loopy", 1)) {
-            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("instruction budget: loopy.lua"));
+            assertTrue(log.awaitLine("NPC kinds from Lua scripts").contains("instruction budget: loopy.lua"));
             f.login("witness");
-            String line = awaitLine(log, "script error in loopy.lua");
+            String line = log.awaitLine("script error in loopy.lua");
             assertTrue(line.contains("of NPC " + NPC + ": loopy.lua:4: attempt to index") && !line.contains("\n"),
                     line);
         }
@@ -218,8 +218,8 @@ class ScriptedKindsTest {
         try (LogCapture log = new LogCapture();
              GameServer server = GameServer.start(ServerFixture.config("java").scripts(dir.toString())
                      .npcKinds("huge").npcs(1))) {
-            assertTrue(awaitLine(log, "huge.lua: LuaJC cannot compile it").endsWith("; it is interpreted"));
-            assertTrue(awaitLine(log, "NPC kinds from Lua scripts").contains("instruction budget: huge.lua"));
+            assertTrue(log.awaitLine("huge.lua: LuaJC cannot compile it").endsWith("; it is interpreted"));
+            assertTrue(log.awaitLine("NPC kinds from Lua scripts").contains("instruction budget: huge.lua"));
         }
     }
 
@@ -272,16 +272,4 @@ class ScriptedKindsTest {
         GameServer.start(ServerFixture.config("java").scripts(dir.toString()).npcKinds("snoop").npcs(1)).close();
     }
 
-    private static String awaitLine(LogCapture log, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (String l : log.lines()) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no log line containing '" + text + "' in " + log.lines());
-    }
 }

@@ -3,6 +3,7 @@ package gameport.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -31,6 +32,27 @@ public final class LogCapture extends Handler implements AutoCloseable {
     public List<String> lines() {
         synchronized (lines) {
             return new ArrayList<>(lines);
+        }
+    }
+
+    /** Waits up to 10 s for a line containing {@code text}, and returns it. */
+    public String awaitLine(String text) {
+        return awaitLine(this::lines, text);
+    }
+
+    /** Waits up to 10 s for one of {@code lines} (read again until then) to contain {@code text}; returns it. */
+    public static String awaitLine(Supplier<List<String>> lines, String text) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            for (String l : lines.get()) {
+                if (l.contains(text)) {
+                    return l;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no log line containing '" + text + "' in " + lines.get());
+            }
+            TestClient.sleep(10);
         }
     }
 
